@@ -1,0 +1,33 @@
+package dev.banlist.error;
+
+/** Every error the API can answer with, and its HTTP status. The code is the contract; messages may change. */
+public enum ErrorCode {
+    VALIDATION_FAILED(400),
+    MALFORMED_JSON(400),
+    UNAUTHENTICATED(401),
+    FORBIDDEN(403),
+    NOT_FOUND(404),
+    METHOD_NOT_ALLOWED(405),
+    NOT_ACCEPTABLE(406),
+    CONFLICT(409),
+    PAYLOAD_TOO_LARGE(413),
+    UNSUPPORTED_MEDIA_TYPE(415),
+    INTERNAL_ERROR(500),
+    DATABASE_BUSY(503),
+    DATABASE_TIMEOUT(503),
+    DATABASE_UNAVAILABLE(503),
+    DATABASE_PERMISSION_DENIED(503),
+    DATABASE_MISCONFIGURED(503),
+    DATABASE_RESOURCES_EXHAUSTED(503),
+    DATABASE_CORRUPTED(503);
+
+    private final int status;
+
+    ErrorCode(int status) {
+        this.status = status;
+    }
+
+    public int status() {
+        return status;
+    }
+}

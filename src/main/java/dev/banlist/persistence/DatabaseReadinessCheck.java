@@ -1,0 +1,50 @@
+package dev.banlist.persistence;
+
+import io.smallrye.health.api.AsyncHealthCheck;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
+import org.eclipse.microprofile.health.Readiness;
+
+import dev.banlist.config.BanlistConfig;
+
+/** Ready when the database answers and the schema is migrated; otherwise DOWN with the error code saying which. */
+@Readiness
+@ApplicationScoped
+public class DatabaseReadinessCheck implements AsyncHealthCheck {
+
+    private final Instance<Pool> pool;
+    private final SchemaMigrator migrator;
+    private final BanlistConfig config;
+
+    DatabaseReadinessCheck(Instance<Pool> pool, SchemaMigrator migrator, BanlistConfig config) {
+        this.pool = pool;
+        this.migrator = migrator;
+        this.config = config;
+    }
+
+    @Override
+    public Uni<HealthCheckResponse> call() {
+        SchemaMigrator.State schema = migrator.state();
+        HealthCheckResponseBuilder builder = HealthCheckResponse.named("database");
+        if (!schema.migrated()) {
+            return Uni.createFrom().item(builder.down()
+                    .withData("schema", "not_migrated")
+                    .withData("error_code", schema.lastError() == null ? "DATABASE_UNAVAILABLE" : schema.lastError().name())
+                    .build());
+        }
+        // Reading a table proves the connection, the credentials and that the schema is still there.
+        return pool.get().query("SELECT 1 FROM decisions LIMIT 1").execute()
+                .ifNoItem().after(config.database().healthTimeout()).fail()
+                .map(rows -> builder.up().withData("schema", "migrated").withData("schema_version", schema.version()).build())
+                .onFailure().recoverWithItem(failure -> {
+                    Throwable classified = DatabaseErrors.classify("health", failure);
+                    String code = classified instanceof DatabaseException db ? db.code().name()
+                            : classified instanceof io.smallrye.mutiny.TimeoutException ? "DATABASE_TIMEOUT" : "INTERNAL_ERROR";
+                    return builder.down().withData("schema", "migrated").withData("error_code", code).build();
+                });
+    }
+}
