@@ -25,10 +25,10 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  */
 public final class EmbeddedPostgresServer {
 
-    public static final String PORT_PROPERTY = "banlist.embedded-db.port";
-    public static final String DATA_DIR_PROPERTY = "banlist.embedded-db.data-dir";
-    public static final String BIN_DIR_PROPERTY = "banlist.embedded-db.bin-dir";
-    private static final String HBA_FILE_PROPERTY = "banlist.embedded-db.hba-file";
+    public static final String PORT_PROPERTY = "embedded-postgres.port";
+    public static final String DATA_DIR_PROPERTY = "embedded-postgres.data-dir";
+    public static final String BIN_DIR_PROPERTY = "embedded-postgres.bin-dir";
+    private static final String HBA_FILE_PROPERTY = "embedded-postgres.hba-file";
 
     /** Durability is traded for speed: this server only ever holds dev and test data. */
     private static final Map<String, String> SERVER_CONFIG = Map.of(

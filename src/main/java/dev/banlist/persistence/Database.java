@@ -42,6 +42,15 @@ public class Database {
                 });
     }
 
+    /**
+     * A read for background refreshers that keep serving their last state when the database fails and report
+     * failures themselves (on change, not on every poll). Classified, retried and timed like {@link #read}.
+     */
+    public <T> Uni<T> poll(String operation, Function<SqlConnection, Uni<T>> work) {
+        return Uni.createFrom().deferred(() -> timed.read(operation, work))
+                .onFailure().transform(failure -> DatabaseErrors.classify(operation, failure));
+    }
+
     public <T> Uni<T> read(String operation, Function<SqlConnection, Uni<T>> work) {
         return Uni.createFrom().deferred(() -> timed.read(operation, work))
                 .onFailure().transform(failure -> {

@@ -1,0 +1,7 @@
+package dev.banlist.security;
+
+import java.time.Instant;
+
+/** A stored API key as listed: never its secret, which exists only in the creation reply. */
+public record ApiKey(long id, String name, String role, Instant createdAt) {
+}

@@ -1,0 +1,124 @@
+package dev.banlist.security;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import io.quarkus.scheduler.Scheduled;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.jboss.logging.Logger;
+
+import dev.banlist.config.BanlistConfig;
+import dev.banlist.persistence.Database;
+import dev.banlist.persistence.DatabaseException;
+import dev.banlist.persistence.StructuredLog;
+
+/**
+ * The API keys this replica accepts, by hash, so that authentication needs no database round trip and keeps
+ * working while the database is down. Reloaded every {@code banlist.keys.refresh-interval}, which bounds how long
+ * a key revoked on another replica keeps working here; changes made on this replica apply once committed.
+ */
+@ApplicationScoped
+public class ApiKeyRegistry {
+
+    private static final Logger LOG = Logger.getLogger(ApiKeyRegistry.class);
+    static final String BOOTSTRAP_NAME = "bootstrap-admin";
+    private static final int MIN_BOOTSTRAP_LENGTH = 16;
+
+    private final Database database;
+    private final ApiKeyRepository repository;
+    private final Optional<String> bootstrapHash;
+    private volatile Map<String, ApiKeyRepository.Credential> byHash = Map.of();
+    private volatile String lastFailure;
+    /** Bumped by every local change, so that a reload that read before the change does not undo it. */
+    private long generation;
+
+    ApiKeyRegistry(Database database, ApiKeyRepository repository, BanlistConfig config) {
+        this.database = database;
+        this.repository = repository;
+        Optional<String> admin = config.adminKey().filter(k -> !k.isBlank());
+        if (admin.isPresent() && admin.get().length() < MIN_BOOTSTRAP_LENGTH) {
+            LOG.errorf("BANLIST_ADMIN_KEY is shorter than %d characters and is ignored", MIN_BOOTSTRAP_LENGTH);
+            admin = Optional.empty();
+        }
+        this.bootstrapHash = admin.map(ApiKeySecrets::hash);
+    }
+
+    /** The key's credential, or empty when this replica does not know the key. */
+    public Optional<ApiKeyRepository.Credential> find(String key) {
+        String hash = ApiKeySecrets.hash(key);
+        if (bootstrapHash.isPresent() && bootstrapHash.get().equals(hash)) {
+            return Optional.of(new ApiKeyRepository.Credential(hash, BOOTSTRAP_NAME, Roles.ADMIN));
+        }
+        return Optional.ofNullable(byHash.get(hash));
+    }
+
+    /** Called after a key's creation committed. */
+    void added(ApiKeyRepository.Credential credential) {
+        synchronized (this) {
+            Map<String, ApiKeyRepository.Credential> next = new HashMap<>(byHash);
+            next.put(credential.hash(), credential);
+            byHash = Map.copyOf(next);
+            generation++;
+        }
+    }
+
+    /** Called after a key's deletion committed. */
+    void removed(String hash) {
+        synchronized (this) {
+            Map<String, ApiKeyRepository.Credential> next = new HashMap<>(byHash);
+            next.remove(hash);
+            byHash = Map.copyOf(next);
+            generation++;
+        }
+    }
+
+    int size() {
+        return byHash.size();
+    }
+
+    @Scheduled(every = "${banlist.keys.refresh-interval:2s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+    Uni<Void> refresh() {
+        return Uni.createFrom().deferred(() -> {
+            long seen = generation();
+            return database.poll("keys.refresh", repository::credentials).invoke(c -> replace(c, seen));
+        })
+                .onFailure().invoke(this::reportOnce)
+                .onFailure().recoverWithNull()
+                .replaceWithVoid();
+    }
+
+    private synchronized long generation() {
+        return generation;
+    }
+
+    private void replace(List<ApiKeyRepository.Credential> credentials, long seen) {
+        Map<String, ApiKeyRepository.Credential> next = new HashMap<>();
+        credentials.forEach(c -> next.put(c.hash(), c));
+        synchronized (this) {
+            if (generation != seen) {
+                return; // a local change committed meanwhile; the next reload sees it
+            }
+            byHash = Map.copyOf(next);
+        }
+        if (lastFailure != null) {
+            LOG.info("event=keys_refresh_recovered");
+            lastFailure = null;
+        }
+    }
+
+    private void reportOnce(Throwable failure) {
+        String code = failure instanceof DatabaseException db ? db.code().name() : failure.getClass().getSimpleName();
+        if (!code.equals(lastFailure)) {
+            lastFailure = code;
+            if (failure instanceof DatabaseException db) {
+                StructuredLog.warn(LOG, "keys_refresh_failed", db);
+            } else {
+                LOG.error("event=keys_refresh_failed", failure);
+            }
+        }
+    }
+}
