@@ -1,0 +1,35 @@
+package dev.banlist.decision;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class BanDurationTest {
+
+    private static final Duration MAX = Duration.ofDays(3650);
+
+    @ParameterizedTest
+    @CsvSource({ "30s, PT30S", "15m, PT15M", "4h, PT4H", "7d, PT168H", "2w, PT336H", "1h30m, PT1H30M",
+            "PT4H, PT4H", "P7D, PT168H", "pt90s, PT1M30S" })
+    void parses(String text, String expected) {
+        assertEquals(Duration.parse(expected), BanDuration.parse(text, MAX).orElseThrow());
+    }
+
+    @Test
+    void permanentIsEmpty() {
+        assertTrue(BanDuration.parse("permanent", MAX).isEmpty());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "", "4", "h", "4x", "-4h", "0s", "PT0S", "PT-1H", "forever", "3651d", "4 h" })
+    void rejects(String text) {
+        assertThrows(IllegalArgumentException.class, () -> BanDuration.parse(text, MAX));
+    }
+}
