@@ -55,10 +55,12 @@ def section(meta, bulk, check):
         meta["n"], meta["mix"], meta["probes"], meta["seed"]))
     out.append("- Command: `%s`" % meta["command"])
     out.append("- Bulk add: %s batch files of %s POSTed one after the other with curl, on a truncated table; "
-               "%s runs" % (meta["batches"], meta["batch"], len(bulk)))
+               "%s runs%s" % (meta["batches"], meta["batch"], len(bulk),
+                              " after one unmeasured warm-up pass" if meta.get("bulk_warmup") == "1" else ""))
     out.append("- Check: `wrk -t%s -c<C> -d%s -s bench/check.lua` after a %s warm-up at each C, with all %s "
                "decisions active; %s runs per C" % (meta["threads"], meta["duration"], meta["warmup"], meta["n"],
                                                   meta["runs"]))
+    out.append("- Load average when the run started: %s" % meta.get("load", "?"))
     out.append("- Figures are the median of the runs (each column's median on its own).")
     out.append("")
     out.append("| Benchmark | Median | Runs | Target | Result |")

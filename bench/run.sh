@@ -17,13 +17,16 @@ BATCH=${BATCH:-10000}                # decisions per POST
 RUNS=${RUNS:-3}                      # runs of each measurement; the median is reported
 DURATION=${DURATION:-20s}            # each wrk run
 WARMUP=${WARMUP:-5s}                 # wrk warm-up before the runs at each connection count
+BULK_WARMUP=${BULK_WARMUP:-1}        # 1 = one unmeasured bulk pass before the measured ones, 0 = none
 CONNECTIONS=${CONNECTIONS:-"16 64"}  # wrk -c values
 THREADS=${THREADS:-2}                # wrk -t
 PROBES=${PROBES:-10000}              # distinct addresses the check benchmark cycles through
 SEED=${SEED:-42}                     # generator seed
 PORT=${PORT:-18080}                  # first port tried for the service (the next free one is used)
 RECORD=${RECORD:-auto}               # write bench/RESULTS.md: auto = only with the standard parameters, 1, 0
-BUILD=${BUILD:-auto}                 # auto = package the jar only if missing, 1 = always, 0 = never
+BUILD=${BUILD:-auto}                 # auto = package the jar if missing or older than src/main or pom.xml,
+                                     # 1 = always, 0 = never
+BUILD_COPY=${BUILD_COPY:-0}          # 1 = package a copy of the working tree under $OUT/build, not in target/
 JAR=${JAR:-$REPO/target/quarkus-app/quarkus-run.jar}
 JAVA_OPTS=${JAVA_OPTS:-}
 DB_POOL_SIZE=${DB_POOL_SIZE:-20}     # the service's reactive pool size (its default)
@@ -45,6 +48,8 @@ done
 [ "$N" -ge 1 ] && [ "$BATCH" -ge 1 ] && [ "$RUNS" -ge 1 ] || die "N, BATCH and RUNS must be positive"
 [ "${#ADMIN_KEY}" -ge 16 ] || die "BENCH_ADMIN_KEY must have at least 16 characters"
 
+# Other work on the machine skews every figure: the load average at the start goes into the report.
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p "$OUT"
 DATA=$OUT/data
 RESULTS=$OUT/results.tsv
@@ -73,11 +78,33 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 
 # ---- Build ------------------------------------------------------------------------------------------------
-if [ "$BUILD" = 1 ] || { [ "$BUILD" = auto ] && [ ! -f "$JAR" ]; }; then
-  log "packaging the service (./mvnw -B -q package -DskipTests)"
-  (cd "$REPO" && ./mvnw -B -q package -DskipTests)
+if [ "$BUILD_COPY" = 1 ]; then
+  # Package a snapshot of the working tree under $OUT/build: leaves the repository's target/ alone (for
+  # when someone else is building or testing in it at the same time).
+  if [ "$BUILD" != 0 ]; then
+    log "packaging a copy of the working tree in $OUT/build (./mvnw -B -q package -DskipTests)"
+    rm -rf "$OUT/build"
+    mkdir -p "$OUT/build"
+    cp -a "$REPO/pom.xml" "$REPO/mvnw" "$REPO/.mvn" "$REPO/src" "$OUT/build/"
+    (cd "$OUT/build" && ./mvnw -B -q package -DskipTests)
+  fi
+  JAR=$OUT/build/target/quarkus-app/quarkus-run.jar
+else
+  stale=""
+  if [ -f "$JAR" ] && [ "$BUILD" = auto ]; then
+    stale=$(find "$REPO/src/main" "$REPO/pom.xml" -newer "$JAR" -type f 2>/dev/null | head -n 1)
+  fi
+  if [ "$BUILD" = 1 ] || { [ "$BUILD" = auto ] && { [ ! -f "$JAR" ] || [ -n "$stale" ]; }; }; then
+    if [ -n "$stale" ]; then log "the jar is older than ${stale#"$REPO"/}"; fi
+    log "packaging the service (./mvnw -B -q package -DskipTests)"
+    (cd "$REPO" && ./mvnw -B -q package -DskipTests)
+  fi
 fi
 [ -f "$JAR" ] || die "no jar at $JAR"
+# Run a copy of the application, so that a rebuild in target/ during the benchmark does not change it.
+rm -rf "$OUT/app"
+cp -a "$(dirname "$JAR")" "$OUT/app"
+RUN_JAR=$OUT/app/$(basename "$JAR")
 
 # ---- Data -------------------------------------------------------------------------------------------------
 log "generating $N decisions in batches of $BATCH and $PROBES probes (seed $SEED)"
@@ -122,7 +149,7 @@ log "starting the service on $BASE (log: $OUT/service.log)"
 # shellcheck disable=SC2086
 DB_URL="postgresql://127.0.0.1:$DB_PORT/$BENCH_DB_NAME" DB_USER="$BENCH_DB_USER" DB_PASSWORD="$BENCH_DB_PASSWORD" \
   DB_POOL_SIZE="$DB_POOL_SIZE" BANLIST_ADMIN_KEY="$ADMIN_KEY" QUARKUS_HTTP_PORT="$port" QUARKUS_HTTP_HOST=127.0.0.1 \
-  java $JAVA_OPTS -jar "$JAR" >"$OUT/service.log" 2>&1 &
+  java $JAVA_OPTS -jar "$RUN_JAR" >"$OUT/service.log" 2>&1 &
 SERVICE_PID=$!
 
 deadline=$((SECONDS + READY_TIMEOUT))
@@ -145,14 +172,24 @@ code=$(api "$BASE/api/v1/check?ip=192.0.2.1")
 
 # ---- Bulk add ---------------------------------------------------------------------------------------------
 now() { date +%s.%N; }
-for run in $(seq 1 "$RUNS"); do
-  bench_psql -c 'TRUNCATE decisions RESTART IDENTITY' >/dev/null
-  checkpoint
-  start=$(now)
+post_batches() {
+  local f code
   for f in "${BATCH_FILES[@]}"; do
     code=$(api -X POST -H 'Content-Type: application/json' --data-binary @"$f" "$BASE/api/v1/decisions")
     [ "$code" = 201 ] || die "POST $(basename "$f") answered $code: $(head -c 500 "$OUT/last-response.json")"
   done
+}
+# A fresh JVM runs the first batches several times slower (class loading, JIT): one unmeasured pass first.
+if [ "$BULK_WARMUP" = 1 ]; then
+  log "bulk warm-up: one unmeasured pass of the $N decisions"
+  bench_psql -c 'TRUNCATE decisions RESTART IDENTITY' >/dev/null
+  post_batches
+fi
+for run in $(seq 1 "$RUNS"); do
+  bench_psql -c 'TRUNCATE decisions RESTART IDENTITY' >/dev/null
+  checkpoint
+  start=$(now)
+  post_batches
   end=$(now)
   active=$(bench_psql -c "SELECT count(*) FROM decisions WHERE ended_at IS NULL AND (expires_at IS NULL OR expires_at > now())")
   [ "$active" = "$N" ] || die "expected $N active decisions after the load, found $active"
@@ -220,7 +257,7 @@ META_JAVA="$(java -version 2>&1 | head -n 1 | tr -d '"')" \
 META_POSTGRES="PostgreSQL $(bench_psql -c 'SHOW server_version' | cut -d' ' -f1)" \
 META_COMMAND="$command" META_N="$N" META_BATCH="$BATCH" META_BATCHES="${#BATCH_FILES[@]}" META_RUNS="$RUNS" \
 META_DURATION="$DURATION" META_WARMUP="$WARMUP" META_THREADS="$THREADS" META_PROBES="$PROBES" META_SEED="$SEED" \
-META_POOL_SIZE="$DB_POOL_SIZE" META_PORT="$port" \
+META_POOL_SIZE="$DB_POOL_SIZE" META_PORT="$port" META_BULK_WARMUP="$BULK_WARMUP" META_LOAD="$LOAD_AT_START" \
 python3 - "$DATA/manifest.json" >"$OUT/meta.json" <<'PY'
 import json, os, sys
 meta = {k[5:].lower(): v for k, v in os.environ.items() if k.startswith("META_")}

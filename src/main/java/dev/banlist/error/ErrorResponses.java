@@ -8,8 +8,11 @@ import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import io.quarkus.runtime.configuration.MemorySize;
 import io.quarkus.security.AuthenticationFailedException;
+import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import io.vertx.core.http.HttpServerRequest;
@@ -24,6 +27,7 @@ import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -47,9 +51,12 @@ public class ErrorResponses {
             ErrorCode.DATABASE_CORRUPTED, "The database reported corrupted data.");
 
     private final ObjectMapper mapper;
+    private final long maxBodySize;
 
-    ErrorResponses(ObjectMapper mapper) {
+    ErrorResponses(ObjectMapper mapper,
+            @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K") MemorySize maxBodySize) {
         this.mapper = mapper;
+        this.maxBodySize = maxBodySize.asLongValue();
     }
 
     @ServerExceptionMapper
@@ -86,7 +93,9 @@ public class ErrorResponses {
                         + ", column " + e.getLocation().getColumnNr() + ")."), Map.of());
     }
 
-    @ServerExceptionMapper
+    /** Named explicitly so that it wins over the built-in mapper of {@link MismatchedInputException}. */
+    @ServerExceptionMapper({ MismatchedInputException.class, UnrecognizedPropertyException.class,
+            JsonMappingException.class })
     public Response mapping(JsonMappingException e, HttpServerRequest request) {
         String field = path(e);
         String problem = e instanceof UnrecognizedPropertyException ? "unknown field" : "has the wrong type";
@@ -153,7 +162,25 @@ public class ErrorResponses {
         return parts.isEmpty() ? "body" : String.join(".", parts).replace(".[", "[");
     }
 
-    /** Error bodies for what never reaches a resource: unknown paths and failures in the HTTP layer (413...). */
+    /**
+     * The HTTP layer answers an announced oversized body with a bare 413; this answers it first, with the body.
+     * Runs after {@link RequestIds}.
+     */
+    void oversizedBodies(@Observes Filters filters) {
+        filters.register(rc -> {
+            String length = rc.request().getHeader("Content-Length");
+            if (length != null && length.length() < 19 && length.chars().allMatch(Character::isDigit)
+                    && Long.parseLong(length) > maxBodySize) {
+                // The unread body would otherwise be parsed as the next request: close the connection.
+                rc.response().putHeader("Connection", "close").endHandler(done -> rc.request().connection().close());
+                write(rc, ErrorCode.PAYLOAD_TOO_LARGE, "The request body is larger than " + maxBodySize + " bytes.");
+            } else {
+                rc.next();
+            }
+        }, Integer.MAX_VALUE - 1);
+    }
+
+    /** Error bodies for what never reaches a resource: unknown paths and failures in the HTTP layer. */
     void routes(@Observes Router router) {
         router.route().last().handler(rc -> write(rc, ErrorCode.NOT_FOUND, "No such resource."));
         router.route().order(Integer.MIN_VALUE).failureHandler(rc -> {
