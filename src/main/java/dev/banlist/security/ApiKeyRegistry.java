@@ -75,7 +75,8 @@ public class ApiKeyRegistry {
         }
     }
 
-    int size() {
+    /** How many stored keys this replica accepts (the bootstrap key not counted). */
+    public int knownKeys() {
         return byHash.size();
     }
 
