@@ -55,7 +55,7 @@ public final class EmbeddedPostgresServer {
         return false;
     }
 
-    static synchronized Map<String, String> ensureStarted() {
+    public static synchronized Map<String, String> ensureStarted() {
         String port = System.getProperty(PORT_PROPERTY);
         if (port == null) {
             port = Integer.toString(start());

@@ -36,8 +36,9 @@ public class DatabaseReadinessCheck implements AsyncHealthCheck {
                     .withData("error_code", schema.lastError() == null ? "DATABASE_UNAVAILABLE" : schema.lastError().name())
                     .build());
         }
-        // Reading a table proves the connection, the credentials and that the schema is still there.
-        return pool.get().query("SELECT 1 FROM decisions LIMIT 1").execute()
+        // Reading a table proves the connection, the credentials and that the schema is still there. Through
+        // withConnection, not Pool#query: the latter trips vertx-sql-client#1706 when the database is down.
+        return pool.get().withConnection(conn -> conn.query("SELECT 1 FROM decisions LIMIT 1").execute())
                 .ifNoItem().after(config.database().healthTimeout()).fail()
                 .map(rows -> builder.up().withData("schema", "migrated").withData("schema_version", schema.version()).build())
                 .onFailure().recoverWithItem(failure -> {
