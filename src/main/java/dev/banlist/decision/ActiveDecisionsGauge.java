@@ -9,6 +9,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.banlist.persistence.Database;
+import dev.banlist.persistence.SchemaNotMigrated;
 
 /**
  * {@code banlist_decisions_active{scope}}, recounted from the database: the gauge shows what is committed, and
@@ -33,7 +34,7 @@ public class ActiveDecisionsGauge {
 
     @Scheduled(every = "${banlist.decisions.active-gauge-refresh:15s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+            skipExecutionIf = SchemaNotMigrated.class)
     Uni<Void> refresh() {
         return database.poll("decision.count", repository::countActiveByScope)
                 .invoke(counts -> {

@@ -12,6 +12,7 @@ import org.jboss.logging.Logger;
 
 import dev.banlist.config.BanlistConfig;
 import dev.banlist.persistence.Database;
+import dev.banlist.persistence.SchemaNotMigrated;
 import dev.banlist.persistence.DatabaseException;
 import dev.banlist.persistence.StructuredLog;
 
@@ -81,7 +82,7 @@ public class ApiKeyRegistry {
     }
 
     @Scheduled(every = "${banlist.keys.refresh-interval:2s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
-            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
+            skipExecutionIf = SchemaNotMigrated.class)
     Uni<Void> refresh() {
         return Uni.createFrom().deferred(() -> {
             long seen = generation();
