@@ -23,6 +23,9 @@ CREATE INDEX decisions_open_value ON decisions USING gist (value inet_ops) WHERE
 
 CREATE INDEX decisions_open_origin ON decisions (origin, id) WHERE ended_at IS NULL;
 
+-- Finds open decisions that have expired (a new ban of the same key ends them first) without a scan.
+CREATE INDEX decisions_open_expiry ON decisions (expires_at) WHERE ended_at IS NULL AND expires_at IS NOT NULL;
+
 -- API keys are stored only as the SHA-256 of the key.
 CREATE TABLE api_keys (
     id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

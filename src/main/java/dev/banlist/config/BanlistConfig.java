@@ -32,6 +32,10 @@ public interface BanlistConfig {
         @WithDefault("2s")
         Duration statementTimeout();
 
+        /** Longest a read (one connection, not retried) may take before it answers {@code DATABASE_TIMEOUT}. */
+        @WithDefault("3s")
+        Duration readTimeout();
+
         /** Longest wait for a free pooled connection before the request counts as busy. */
         @WithDefault("1s")
         Duration poolWaitTimeout();

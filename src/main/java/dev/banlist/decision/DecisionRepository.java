@@ -18,8 +18,14 @@ import dev.banlist.net.IpNetwork;
 public class DecisionRepository {
 
     static final String ACTIVE = "ended_at IS NULL AND (expires_at IS NULL OR expires_at > now())";
-    private static final String COLUMNS =
-            "id, value::text AS value, type, origin, jail, reason, created_at, expires_at, ended_at";
+    /**
+     * The value comes out as the API writes it: a host without its prefix ({@code host()}), a network as
+     * {@code address/prefix}. PostgreSQL prints IPv6 compressed as RFC 5952 does, except IPv4-compatible forms
+     * such as {@code ::1.2.3.4}, which {@link #toDecision} normalises.
+     */
+    private static final String COLUMNS = "id, CASE WHEN masklen(value) = CASE family(value) WHEN 4 THEN 32 ELSE 128 END"
+            + " THEN host(value) ELSE value::text END AS value, family(value) AS family, masklen(value) AS prefix,"
+            + " type, origin, jail, reason, created_at, expires_at, ended_at";
 
     /** Ends open decisions with the given keys that have already expired, so that a new ban starts afresh. */
     public Uni<Integer> endExpired(SqlClient client, List<NewDecision.Key> keys) {
@@ -49,7 +55,7 @@ public class DecisionRepository {
         Long[] millis = new Long[n];
         for (int i = 0; i < n; i++) {
             NewDecision d = decisions.get(i);
-            values[i] = d.network().toString();
+            values[i] = d.value();
             types[i] = d.type();
             origins[i] = d.origin();
             jails[i] = d.jail();
@@ -159,8 +165,12 @@ public class DecisionRepository {
     }
 
     static Decision toDecision(Row row) {
-        IpNetwork network = IpNetwork.parse(row.getString("value"));
-        return new Decision(row.getLong("id"), network.toString(), network.scope(), row.getString("type"),
+        String value = row.getString("value");
+        if (value.indexOf(':') >= 0 && value.indexOf('.') >= 0) {
+            value = IpNetwork.parse(value).toString();
+        }
+        boolean host = row.getInteger("prefix") == (row.getInteger("family") == 4 ? 32 : 128);
+        return new Decision(row.getLong("id"), value, host ? "ip" : "range", row.getString("type"),
                 row.getString("origin"), row.getString("jail"), row.getString("reason"),
                 instant(row.getOffsetDateTime("created_at")), instant(row.getOffsetDateTime("expires_at")),
                 instant(row.getOffsetDateTime("ended_at")));

@@ -127,7 +127,7 @@ public class DecisionRequests {
         if (reason != null && reason.length() > MAX_REASON) {
             errors.add(new FieldError(path + "reason", "must be at most " + MAX_REASON + " characters"));
         }
-        return errors.size() == before ? new NewDecision(network, type, origin, jail, reason, duration) : null;
+        return errors.size() == before ? new NewDecision(network.toString(), type, origin, jail, reason, duration) : null;
     }
 
     private static String text(JsonNode node, String field, String path, List<FieldError> errors) {

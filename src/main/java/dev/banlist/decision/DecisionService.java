@@ -62,7 +62,7 @@ public class DecisionService {
     private static NewDecision longer(NewDecision a, NewDecision b) {
         boolean bLonger = b.duration() == null || (a.duration() != null && b.duration().compareTo(a.duration()) > 0);
         NewDecision base = bLonger ? b : a;
-        return new NewDecision(base.network(), base.type(), base.origin(),
+        return new NewDecision(base.value(), base.type(), base.origin(),
                 b.jail() != null ? b.jail() : a.jail(), b.reason() != null ? b.reason() : a.reason(), base.duration());
     }
 

@@ -1,17 +1,30 @@
 package dev.banlist.persistence;
 
+import java.time.Duration;
 import java.util.function.Function;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Instance;
 import org.jboss.logging.Logger;
 
+import dev.banlist.config.BanlistConfig;
+import dev.banlist.error.ErrorCode;
+
 /**
- * The persistence boundary services use. {@code write} runs the work in one transaction with {@code SET LOCAL}
- * lock and statement timeouts; {@code read} on one pooled connection. Both retry contention (the whole unit
- * again) within one overall timeout, and a final failure is classified, logged once and, for writes, counted.
+ * The persistence boundary services use.
+ *
+ * <p>{@code write} runs the work in one transaction with {@code SET LOCAL} lock and statement timeouts; contention
+ * ({@code DATABASE_BUSY}) runs the whole transaction again, and the unit with all its retries is bounded by one
+ * timeout (see {@link TimedTransactions} and {@link RetryingTransactions}). A write that finally fails is counted
+ * in {@code banlist_persist_failures_total} and logged once.
+ *
+ * <p>{@code read} runs the work on one pooled connection, bounded by the session {@code statement_timeout} and by
+ * {@code banlist.database.read-timeout}. Reads take no row locks, so they are not retried: the only contention a
+ * read meets is a saturated pool, which retrying would only make worse; it answers {@code DATABASE_BUSY} at once.
  *
  * <p>Callers change in-memory state only in what they chain after the returned {@code Uni} succeeds, that is
  * after the commit.
@@ -22,11 +35,15 @@ public class Database {
     private static final Logger LOG = Logger.getLogger(Database.class);
 
     private final TimedTransactions timed;
+    private final Instance<Pool> pool;
     private final MeterRegistry registry;
+    private final Duration readTimeout;
 
-    Database(TimedTransactions timed, MeterRegistry registry) {
+    Database(TimedTransactions timed, Instance<Pool> pool, MeterRegistry registry, BanlistConfig config) {
         this.timed = timed;
+        this.pool = pool;
         this.registry = registry;
+        this.readTimeout = config.database().readTimeout();
     }
 
     public <T> Uni<T> write(String operation, Function<SqlConnection, Uni<T>> work) {
@@ -42,21 +59,23 @@ public class Database {
                 });
     }
 
-    /**
-     * A read for background refreshers that keep serving their last state when the database fails and report
-     * failures themselves (on change, not on every poll). Classified, retried and timed like {@link #read}.
-     */
-    public <T> Uni<T> poll(String operation, Function<SqlConnection, Uni<T>> work) {
-        return Uni.createFrom().deferred(() -> timed.read(operation, work))
-                .onFailure().transform(failure -> DatabaseErrors.classify(operation, failure));
+    public <T> Uni<T> read(String operation, Function<SqlConnection, Uni<T>> work) {
+        return poll(operation, work).onFailure(DatabaseException.class)
+                .invoke(failure -> StructuredLog.warn(LOG, "read_failed", (DatabaseException) failure));
     }
 
-    public <T> Uni<T> read(String operation, Function<SqlConnection, Uni<T>> work) {
-        return Uni.createFrom().deferred(() -> timed.read(operation, work))
+    /**
+     * A read for background refreshers that keep serving their last state when the database fails and report
+     * failures themselves (on change, not on every poll).
+     */
+    public <T> Uni<T> poll(String operation, Function<SqlConnection, Uni<T>> work) {
+        return Uni.createFrom().deferred(() -> pool.get().withConnection(work))
+                .ifNoItem().after(readTimeout)
+                .failWith(() -> new DatabaseException(ErrorCode.DATABASE_TIMEOUT, null, operation, null))
                 .onFailure().transform(failure -> {
                     Throwable classified = DatabaseErrors.classify(operation, failure);
-                    if (classified instanceof DatabaseException db) {
-                        StructuredLog.warn(LOG, "read_failed", db);
+                    if (classified instanceof DatabaseBusyException) {
+                        registry.counter("banlist.db.busy", "operation", operation).increment();
                     }
                     return classified;
                 });

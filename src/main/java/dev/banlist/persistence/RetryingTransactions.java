@@ -16,10 +16,9 @@ import org.eclipse.microprofile.faulttolerance.Retry;
 import dev.banlist.config.BanlistConfig;
 
 /**
- * Runs one unit of database work, and runs it again, whole, while the database reports contention.
+ * Runs one write transaction, and runs it again, whole, while the database reports contention.
  *
- * <p>Each attempt is a fresh transaction (or connection, for reads) from the pool: a retry never resumes half of
- * one. Every attempt's failure is classified here so that {@code retryOn} sees {@link DatabaseBusyException}, and
+ * <p>Each attempt is a fresh transaction on a connection from the pool: a retry never resumes half of one. Every attempt's failure is classified here so that {@code retryOn} sees {@link DatabaseBusyException}, and
  * every busy attempt is counted. The pool is looked up lazily so that a process started without a database
  * reaches {@link SchemaMigrator}'s clear message instead of failing on the pool.
  */
@@ -48,14 +47,6 @@ class RetryingTransactions {
         return pool.get().withTransaction(conn -> conn.preparedQuery(SET_LOCAL_TIMEOUTS)
                         .execute(Tuple.of(lockTimeout, statementTimeout))
                         .chain(() -> work.apply(conn)))
-                .onFailure().transform(failure -> classified(operation, failure));
-    }
-
-    @Retry(retryOn = DatabaseBusyException.class, maxRetries = 3, delay = 50, jitter = 25,
-            maxDuration = 2000, durationUnit = ChronoUnit.MILLIS)
-    @ExponentialBackoff(factor = 2, maxDelay = 400)
-    <T> Uni<T> read(String operation, Function<SqlConnection, Uni<T>> work) {
-        return pool.get().withConnection(work)
                 .onFailure().transform(failure -> classified(operation, failure));
     }
 

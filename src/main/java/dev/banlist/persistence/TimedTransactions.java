@@ -7,7 +7,7 @@ import io.vertx.mutiny.sqlclient.SqlConnection;
 import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.faulttolerance.Timeout;
 
-/** Bounds a unit of work and all its retries together: a request never waits on the database longer than this. */
+/** Bounds a write transaction and all its retries together: a request never waits on the database longer than this. */
 @ApplicationScoped
 class TimedTransactions {
 
@@ -20,10 +20,5 @@ class TimedTransactions {
     @Timeout(3000)
     <T> Uni<T> write(String operation, Function<SqlConnection, Uni<T>> work) {
         return retrying.write(operation, work);
-    }
-
-    @Timeout(3000)
-    <T> Uni<T> read(String operation, Function<SqlConnection, Uni<T>> work) {
-        return retrying.read(operation, work);
     }
 }

@@ -81,11 +81,19 @@ class DecisionApiTest {
 
     @Test
     void normalisesValues() {
-        post("[{\"value\":\"::ffff:203.0.113.9\"},{\"value\":\"2001:DB8:0:0:0:0:0:42\"},{\"value\":\"2001:db8:aa::/48\"},"
-                + "{\"value\":\"203.0.113.0/24\"}]")
-                .then().statusCode(201)
-                .body("value", contains("203.0.113.9", "2001:db8::42", "2001:db8:aa::/48", "203.0.113.0/24"))
-                .body("scope", contains("ip", "ip", "range", "range"));
+        Response stored = post("[{\"value\":\"::ffff:203.0.113.9\"},{\"value\":\"2001:DB8:0:0:0:0:0:42\"},"
+                + "{\"value\":\"2001:db8:aa::/48\"},{\"value\":\"203.0.113.0/24\"},{\"value\":\"::1.2.3.4\"},"
+                + "{\"value\":\"2001:db8:0:1:1:1:1:1\"},{\"value\":\"2001:0:0:1:0:0:0:1\"},{\"value\":\"2001:db8::/128\"}]");
+        List<String> canonical = List.of("203.0.113.9", "2001:db8::42", "2001:db8:aa::/48", "203.0.113.0/24",
+                "::102:304", "2001:db8:0:1:1:1:1:1", "2001:0:0:1::1", "2001:db8::");
+        stored.then().statusCode(201)
+                .body("value", equalTo(canonical))
+                .body("scope", contains("ip", "ip", "range", "range", "ip", "ip", "ip", "ip"));
+        // Read back from the database, values print exactly as they were answered.
+        for (int i = 0; i < canonical.size(); i++) {
+            admin().get("/api/v1/decisions/" + stored.path("[" + i + "].id")).then()
+                    .body("value", equalTo(canonical.get(i)));
+        }
     }
 
     @Test
