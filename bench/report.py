@@ -4,7 +4,8 @@
   report.py --results results.tsv --meta meta.json [--record RESULTS.md]
 
 results.tsv lines (tab-separated), as run.sh writes them:
-  bulk   <run> <decisions> <seconds> <decisions_per_s>
+  bulk     <run> <decisions> <seconds> <decisions_per_s>     (1 client, batches one after the other)
+  bulk_c<K> <run> <decisions> <seconds> <decisions_per_s>    (K concurrent clients, e.g. bulk_c2)
   check  <connections> <run> <requests_per_s> <p50_ms> <p90_ms> <p99_ms> <non2xx> <socket_errors>
 
 Prints a markdown section (medians of the runs, every run's raw figures, the targets met or not). With --record
@@ -25,25 +26,29 @@ PLACEHOLDER = "results pending: run bench/run.sh"
 
 
 def load(path):
-    bulk, check = [], {}
+    bulk, bulk_concurrent, check = [], {}, {}
     with open(path) as f:
         for line in f:
             parts = line.rstrip("\n").split("\t")
             if parts[0] == "bulk":
                 bulk.append({"run": int(parts[1]), "decisions": int(parts[2]), "seconds": float(parts[3]),
                              "rate": float(parts[4])})
+            elif re.fullmatch(r"bulk_c\d+", parts[0]):
+                bulk_concurrent.setdefault(int(parts[0][len("bulk_c"):]), []).append({
+                    "run": int(parts[1]), "decisions": int(parts[2]), "seconds": float(parts[3]),
+                    "rate": float(parts[4])})
             elif parts[0] == "check":
                 check.setdefault(int(parts[1]), []).append({
                     "run": int(parts[2]), "rps": float(parts[3]), "p50": float(parts[4]), "p90": float(parts[5]),
                     "p99": float(parts[6]), "non2xx": int(parts[7]), "socket_errors": int(parts[8])})
-    return bulk, check
+    return bulk, bulk_concurrent, check
 
 
 def verdict(ok):
     return "met" if ok else "**not met**"
 
 
-def section(meta, bulk, check):
+def section(meta, bulk, bulk_concurrent, check):
     out = []
     out.append("## %s (commit %s)" % (meta["date"], meta["commit"]))
     out.append("")
@@ -57,6 +62,11 @@ def section(meta, bulk, check):
     out.append("- Bulk add: %s batch files of %s POSTed one after the other with curl, on a truncated table; "
                "%s runs%s" % (meta["batches"], meta["batch"], len(bulk),
                               " after one unmeasured warm-up pass" if meta.get("bulk_warmup") == "1" else ""))
+    for clients in sorted(bulk_concurrent):
+        out.append("- Bulk add, concurrent: the same batch files split round-robin across %d curl clients running "
+                   "at the same time, each POSTing its share one after the other, on a truncated table; timed from "
+                   "the start of all clients to the end of the last; %d runs (each right after a sequential run)"
+                   % (clients, len(bulk_concurrent[clients])))
     out.append("- Check: `wrk -t%s -c<C> -d%s -s bench/check.lua` after a %s warm-up at each C, with all %s "
                "decisions active; %s runs per C" % (meta["threads"], meta["duration"], meta["warmup"], meta["n"],
                                                   meta["runs"]))
@@ -71,6 +81,13 @@ def section(meta, bulk, check):
         runs = ", ".join("%.0f" % b["rate"] for b in bulk)
         out.append("| POST %s decisions in batches of %s | %.0f decisions/s | %s | >= %d/s | %s |" % (
             meta["n"], meta["batch"], med, runs, TARGET_BULK, verdict(med >= TARGET_BULK)))
+    for clients in sorted(bulk_concurrent):
+        rows = bulk_concurrent[clients]
+        med = statistics.median(b["rate"] for b in rows)
+        runs = ", ".join("%.0f" % b["rate"] for b in rows)
+        out.append("| POST %s decisions in batches of %s, %d concurrent clients | %.0f decisions/s | %s | >= %d/s "
+                   "| %s |" % (meta["n"], meta["batch"], clients, med, runs, TARGET_BULK,
+                               verdict(med >= TARGET_BULK)))
     for conns in sorted(check):
         rows = check[conns]
         rps = statistics.median(r["rps"] for r in rows)
@@ -123,8 +140,8 @@ def main(argv):
     args = parser.parse_args(argv)
     with open(args.meta) as f:
         meta = json.load(f)
-    bulk, check = load(args.results)
-    text = section(meta, bulk, check)
+    bulk, bulk_concurrent, check = load(args.results)
+    text = section(meta, bulk, bulk_concurrent, check)
     print(text)
     if args.record:
         record(args.record, text)

@@ -18,6 +18,7 @@ RUNS=${RUNS:-3}                      # runs of each measurement; the median is r
 DURATION=${DURATION:-20s}            # each wrk run
 WARMUP=${WARMUP:-5s}                 # wrk warm-up before the runs at each connection count
 BULK_WARMUP=${BULK_WARMUP:-1}        # 1 = one unmeasured bulk pass before the measured ones, 0 = none
+BULK_CLIENTS=${BULK_CLIENTS:-2}      # concurrent curl clients of the second bulk variant (the first uses 1)
 CONNECTIONS=${CONNECTIONS:-"16 64"}  # wrk -c values
 THREADS=${THREADS:-2}                # wrk -t
 PROBES=${PROBES:-10000}              # distinct addresses the check benchmark cycles through
@@ -45,7 +46,8 @@ die() { log "ERROR: $*"; exit 1; }
 for tool in java curl psql python3 wrk pg_lsclusters; do
   command -v "$tool" >/dev/null || die "$tool not found (wrk: apt-get install -y wrk)"
 done
-[ "$N" -ge 1 ] && [ "$BATCH" -ge 1 ] && [ "$RUNS" -ge 1 ] || die "N, BATCH and RUNS must be positive"
+[ "$N" -ge 1 ] && [ "$BATCH" -ge 1 ] && [ "$RUNS" -ge 1 ] && [ "$BULK_CLIENTS" -ge 1 ] \
+  || die "N, BATCH, RUNS and BULK_CLIENTS must be positive"
 [ "${#ADMIN_KEY}" -ge 16 ] || die "BENCH_ADMIN_KEY must have at least 16 characters"
 
 # Other work on the machine skews every figure: the load average at the start goes into the report.
@@ -56,8 +58,13 @@ RESULTS=$OUT/results.tsv
 : >"$RESULTS"
 
 SERVICE_PID=""
+WORKER_PIDS=()
 cleanup() {
   local rc=$?
+  local pid
+  for pid in "${WORKER_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || true
+  done
   if [ -n "$SERVICE_PID" ] && kill -0 "$SERVICE_PID" 2>/dev/null; then
     log "stopping the service (pid $SERVICE_PID)"
     kill -TERM "$SERVICE_PID" 2>/dev/null || true
@@ -185,6 +192,57 @@ if [ "$BULK_WARMUP" = 1 ]; then
   bench_psql -c 'TRUNCATE decisions RESTART IDENTITY' >/dev/null
   post_batches
 fi
+# Concurrent variant: the batch files split round-robin across BULK_CLIENTS background workers, each POSTing its
+# share one after the other. Each worker writes its own status file ("ok <batches>" or "FAIL ..."), checked after
+# the wait; a worker that ends without one (killed, curl error under set -e) fails the run too.
+bulk_worker() { # bulk_worker <index>: POSTs the batch files i with i % BULK_CLIENTS == index
+  local idx=$1 status=$OUT/bulk-worker-$1.status resp=$OUT/bulk-worker-$1-response.json
+  local i f code sent=0
+  trap - EXIT INT TERM
+  for i in "${!BATCH_FILES[@]}"; do
+    [ $((i % BULK_CLIENTS)) = "$idx" ] || continue
+    f=${BATCH_FILES[$i]}
+    code=$(curl -sS -o "$resp" -w '%{http_code}' -H "X-Api-Key: $ADMIN_KEY" -X POST \
+      -H 'Content-Type: application/json' --data-binary @"$f" "$BASE/api/v1/decisions") || true
+    if [ "$code" != 201 ]; then
+      printf 'FAIL POST %s answered %s: %s\n' "$(basename "$f")" "${code:-none}" \
+        "$(head -c 500 "$resp" 2>/dev/null | tr '\n' ' ')" >"$status"
+      exit 1
+    fi
+    sent=$((sent + 1))
+  done
+  printf 'ok %s\n' "$sent" >"$status"
+}
+BULK_END=""
+post_batches_concurrent() { # sets BULK_END to the time the last worker finished
+  local w pid failed=0 status
+  for w in $(seq 0 $((BULK_CLIENTS - 1))); do
+    rm -f "$OUT/bulk-worker-$w.status"
+  done
+  WORKER_PIDS=()
+  for w in $(seq 0 $((BULK_CLIENTS - 1))); do
+    bulk_worker "$w" &
+    WORKER_PIDS+=("$!")
+  done
+  for pid in "${WORKER_PIDS[@]}"; do
+    wait "$pid" || failed=1
+  done
+  BULK_END=$(now) # the last worker has finished; the status checks below are not timed
+  WORKER_PIDS=()
+  for w in $(seq 0 $((BULK_CLIENTS - 1))); do
+    status=$OUT/bulk-worker-$w.status
+    if [ ! -f "$status" ]; then
+      log "bulk worker $w ended without a status"
+      failed=1
+    elif [ "$(cut -d' ' -f1 "$status")" != ok ]; then
+      log "bulk worker $w: $(cat "$status")"
+      failed=1
+    fi
+  done
+  [ "$failed" = 0 ] || die "concurrent bulk add with $BULK_CLIENTS clients failed"
+}
+[ "$BULK_CLIENTS" -le "${#BATCH_FILES[@]}" ] \
+  || log "warning: BULK_CLIENTS=$BULK_CLIENTS but only ${#BATCH_FILES[@]} batch files: some clients stay idle"
 for run in $(seq 1 "$RUNS"); do
   bench_psql -c 'TRUNCATE decisions RESTART IDENTITY' >/dev/null
   checkpoint
@@ -196,10 +254,22 @@ for run in $(seq 1 "$RUNS"); do
   read -r secs rate < <(python3 -c "import sys; s = float(sys.argv[2]) - float(sys.argv[1]); print('%.3f %.1f' % (s, int(sys.argv[3]) / s))" "$start" "$end" "$N")
   printf 'bulk\t%s\t%s\t%s\t%s\n' "$run" "$N" "$secs" "$rate" >>"$RESULTS"
   log "bulk run $run/$RUNS: $N decisions in ${secs} s = $rate decisions/s"
+
+  bench_psql -c 'TRUNCATE decisions RESTART IDENTITY' >/dev/null
+  checkpoint
+  start=$(now)
+  post_batches_concurrent
+  end=$BULK_END
+  active=$(bench_psql -c "SELECT count(*) FROM decisions WHERE ended_at IS NULL AND (expires_at IS NULL OR expires_at > now())")
+  [ "$active" = "$N" ] || die "expected $N active decisions after the concurrent load, found $active"
+  read -r secs rate < <(python3 -c "import sys; s = float(sys.argv[2]) - float(sys.argv[1]); print('%.3f %.1f' % (s, int(sys.argv[3]) / s))" "$start" "$end" "$N")
+  printf 'bulk_c%s\t%s\t%s\t%s\t%s\n' "$BULK_CLIENTS" "$run" "$N" "$secs" "$rate" >>"$RESULTS"
+  log "bulk run $run/$RUNS with $BULK_CLIENTS concurrent clients: $N decisions in ${secs} s = $rate decisions/s"
 done
 
 # ---- Check ------------------------------------------------------------------------------------------------
-# The last bulk run left all N decisions active. Statistics as autovacuum would leave them in steady state.
+# The last bulk run (the concurrent variant) left all N decisions active. Statistics as autovacuum would leave
+# them in steady state.
 bench_psql -c 'VACUUM ANALYZE decisions' >/dev/null
 checkpoint
 
@@ -246,8 +316,8 @@ if [ -n "$(git -C "$REPO" status --porcelain -- src pom.xml 2>/dev/null)" ]; the
 fi
 command="bench/run.sh"
 [ "$N" = 100000 ] && [ "$BATCH" = 10000 ] && [ "$RUNS" = 3 ] && [ "$DURATION" = 20s ] && [ "$CONNECTIONS" = "16 64" ] \
-  && [ "$THREADS" = 2 ] && standard=1 || standard=0
-[ "$standard" = 1 ] || command="N=$N BATCH=$BATCH RUNS=$RUNS DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS='$CONNECTIONS' THREADS=$THREADS bench/run.sh"
+  && [ "$THREADS" = 2 ] && [ "$BULK_CLIENTS" = 2 ] && standard=1 || standard=0
+[ "$standard" = 1 ] || command="N=$N BATCH=$BATCH RUNS=$RUNS BULK_CLIENTS=$BULK_CLIENTS DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS='$CONNECTIONS' THREADS=$THREADS bench/run.sh"
 
 META_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" META_COMMIT="$commit" META_CORES="$(nproc)" \
 META_CPU="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" \
@@ -258,6 +328,7 @@ META_POSTGRES="PostgreSQL $(bench_psql -c 'SHOW server_version' | cut -d' ' -f1)
 META_COMMAND="$command" META_N="$N" META_BATCH="$BATCH" META_BATCHES="${#BATCH_FILES[@]}" META_RUNS="$RUNS" \
 META_DURATION="$DURATION" META_WARMUP="$WARMUP" META_THREADS="$THREADS" META_PROBES="$PROBES" META_SEED="$SEED" \
 META_POOL_SIZE="$DB_POOL_SIZE" META_PORT="$port" META_BULK_WARMUP="$BULK_WARMUP" META_LOAD="$LOAD_AT_START" \
+META_BULK_CLIENTS="$BULK_CLIENTS" \
 python3 - "$DATA/manifest.json" >"$OUT/meta.json" <<'PY'
 import json, os, sys
 meta = {k[5:].lower(): v for k, v in os.environ.items() if k.startswith("META_")}

@@ -1,10 +1,12 @@
 package dev.banlist.persistence;
 
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.Scheduler;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -30,19 +32,22 @@ public class SchemaMigrator {
     }
 
     private final Instance<Flyway> flyway;
-    private final java.util.Optional<String> url;
+    private final Optional<String> url;
+    private final Scheduler scheduler;
     private final AtomicReference<State> state = new AtomicReference<>(new State(false, null, null));
 
     SchemaMigrator(Instance<Flyway> flyway,
-            @ConfigProperty(name = "quarkus.datasource.reactive.url") java.util.Optional<String> url) {
+            @ConfigProperty(name = "quarkus.datasource.reactive.url") Optional<String> url, Scheduler scheduler) {
         this.flyway = flyway;
         this.url = url;
+        this.scheduler = scheduler;
     }
 
     void onStart(@Observes @Priority(1) StartupEvent event) {
         if (url.isEmpty() || url.get().isBlank()) {
             LOG.error("No database configured: set DB_URL=postgresql://host:port/database, DB_USER and DB_PASSWORD"
                     + " (or QUARKUS_DATASOURCE_REACTIVE_URL, QUARKUS_DATASOURCE_USERNAME, QUARKUS_DATASOURCE_PASSWORD)");
+            scheduler.pause(); // nothing may run, or log, while the process stops
             Quarkus.asyncExit(1);
             return;
         }
