@@ -54,8 +54,8 @@ def section(meta, bulk, bulk_concurrent, check):
     out.append("")
     out.append("- Machine: %s cores (%s), %s RAM; %s; %s; %s" % (
         meta["cores"], meta["cpu"], meta["memory"], meta["os"], meta["java"], meta["postgres"]))
-    out.append("- Database: PostgreSQL on the same machine (127.0.0.1), pool size %s; service on loopback port %s"
-               % (meta["pool_size"], meta["port"]))
+    out.append("- Database: PostgreSQL on the same machine (127.0.0.1), pool size %s; service on loopback port %s,"
+               " %s Vert.x event loops" % (meta["pool_size"], meta["port"], meta.get("event_loops", "default")))
     out.append("- Data: %s decisions (%s), %s probes (half banned); generator seed %s" % (
         meta["n"], meta["mix"], meta["probes"], meta["seed"]))
     out.append("- Command: `%s`" % meta["command"])

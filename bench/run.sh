@@ -16,7 +16,7 @@ N=${N:-100000}                       # decisions loaded
 BATCH=${BATCH:-10000}                # decisions per POST
 RUNS=${RUNS:-3}                      # runs of each measurement; the median is reported
 DURATION=${DURATION:-20s}            # each wrk run
-WARMUP=${WARMUP:-5s}                 # wrk warm-up before the runs at each connection count
+WARMUP=${WARMUP:-15s}                # wrk warm-up before the runs at each connection count (JIT settles)
 BULK_WARMUP=${BULK_WARMUP:-1}        # 1 = one unmeasured bulk pass before the measured ones, 0 = none
 BULK_CLIENTS=${BULK_CLIENTS:-2}      # concurrent curl clients of the second bulk variant (the first uses 1)
 CONNECTIONS=${CONNECTIONS:-"16 64"}  # wrk -c values
@@ -31,6 +31,7 @@ BUILD_COPY=${BUILD_COPY:-0}          # 1 = package a copy of the working tree un
 JAR=${JAR:-$REPO/target/quarkus-app/quarkus-run.jar}
 JAVA_OPTS=${JAVA_OPTS:-}
 DB_POOL_SIZE=${DB_POOL_SIZE:-20}     # the service's reactive pool size (its default)
+EVENT_LOOPS=${EVENT_LOOPS:-$(nproc)} # Vert.x event loops: one per core, as wrk and PostgreSQL share the cores
 READY_TIMEOUT=${READY_TIMEOUT:-120}  # seconds to wait for /q/health/ready
 OUT=${OUT:-$BENCH_DIR/out}
 PG_VERSION=${PG_VERSION:-15}
@@ -156,6 +157,7 @@ log "starting the service on $BASE (log: $OUT/service.log)"
 # shellcheck disable=SC2086
 DB_URL="postgresql://127.0.0.1:$DB_PORT/$BENCH_DB_NAME" DB_USER="$BENCH_DB_USER" DB_PASSWORD="$BENCH_DB_PASSWORD" \
   DB_POOL_SIZE="$DB_POOL_SIZE" BANLIST_ADMIN_KEY="$ADMIN_KEY" QUARKUS_HTTP_PORT="$port" QUARKUS_HTTP_HOST=127.0.0.1 \
+  QUARKUS_VERTX_EVENT_LOOPS_POOL_SIZE="$EVENT_LOOPS" \
   java $JAVA_OPTS -jar "$RUN_JAR" >"$OUT/service.log" 2>&1 &
 SERVICE_PID=$!
 
@@ -328,7 +330,7 @@ META_POSTGRES="PostgreSQL $(bench_psql -c 'SHOW server_version' | cut -d' ' -f1)
 META_COMMAND="$command" META_N="$N" META_BATCH="$BATCH" META_BATCHES="${#BATCH_FILES[@]}" META_RUNS="$RUNS" \
 META_DURATION="$DURATION" META_WARMUP="$WARMUP" META_THREADS="$THREADS" META_PROBES="$PROBES" META_SEED="$SEED" \
 META_POOL_SIZE="$DB_POOL_SIZE" META_PORT="$port" META_BULK_WARMUP="$BULK_WARMUP" META_LOAD="$LOAD_AT_START" \
-META_BULK_CLIENTS="$BULK_CLIENTS" \
+META_BULK_CLIENTS="$BULK_CLIENTS" META_EVENT_LOOPS="$EVENT_LOOPS" \
 python3 - "$DATA/manifest.json" >"$OUT/meta.json" <<'PY'
 import json, os, sys
 meta = {k[5:].lower(): v for k, v in os.environ.items() if k.startswith("META_")}

@@ -68,12 +68,7 @@ public class DecisionService {
 
     public Uni<Decision> get(long id) {
         return database.read("decision.get", conn -> repository.findById(conn, id))
-                .map(d -> {
-                    if (d == null) {
-                        throw ApiException.notFound("Decision " + id);
-                    }
-                    return d;
-                });
+                .map(d -> found(d, "Decision " + id));
     }
 
     public Uni<Page> list(DecisionFilter filter, String cursor, int limit) {
@@ -90,16 +85,18 @@ public class DecisionService {
 
     public Uni<Decision> unban(long id) {
         return database.write("decision.unban", conn -> repository.end(conn, id))
-                .map(d -> {
-                    if (d == null) {
-                        throw ApiException.notFound("Active decision " + id);
-                    }
-                    return d;
-                });
+                .map(d -> found(d, "Active decision " + id));
     }
 
     public Uni<Integer> unbanMatching(IpNetwork value, String origin) {
         return database.write("decision.unban", conn -> repository.endMatching(conn, value, origin));
+    }
+
+    private static Decision found(Decision decision, String what) {
+        if (decision == null) {
+            throw ApiException.notFound(what);
+        }
+        return decision;
     }
 
     private static String encodeCursor(long id) {

@@ -1,7 +1,10 @@
 package dev.banlist.error;
 
+import io.quarkus.runtime.annotations.RegisterForReflection;
+
 import java.util.Map;
 
-/** The one error body every endpoint answers with. */
+/** The one error body every endpoint answers with (built into responses, so registered for native reflection). */
+@RegisterForReflection
 public record ErrorBody(String errorCode, String message, Map<String, Object> details, String requestId) {
 }

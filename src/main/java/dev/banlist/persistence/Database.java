@@ -3,7 +3,6 @@ package dev.banlist.persistence;
 import java.time.Duration;
 import java.util.function.Function;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
 import io.vertx.mutiny.sqlclient.SqlConnection;
@@ -36,13 +35,13 @@ public class Database {
 
     private final TimedTransactions timed;
     private final Instance<Pool> pool;
-    private final MeterRegistry registry;
+    private final DatabaseMetrics metrics;
     private final Duration readTimeout;
 
-    Database(TimedTransactions timed, Instance<Pool> pool, MeterRegistry registry, BanlistConfig config) {
+    Database(TimedTransactions timed, Instance<Pool> pool, DatabaseMetrics metrics, BanlistConfig config) {
         this.timed = timed;
         this.pool = pool;
-        this.registry = registry;
+        this.metrics = metrics;
         this.readTimeout = config.database().readTimeout();
     }
 
@@ -51,8 +50,7 @@ public class Database {
                 .onFailure().transform(failure -> {
                     Throwable classified = DatabaseErrors.classify(operation, failure);
                     if (classified instanceof DatabaseException db) {
-                        registry.counter("banlist.persist.failures",
-                                "operation", operation, "error_code", db.code().name()).increment();
+                        metrics.persistFailed(db);
                         StructuredLog.warn(LOG, "persist_failed", db);
                     }
                     return classified;
@@ -72,12 +70,6 @@ public class Database {
         return Uni.createFrom().deferred(() -> pool.get().withConnection(work))
                 .ifNoItem().after(readTimeout)
                 .failWith(() -> new DatabaseException(ErrorCode.DATABASE_TIMEOUT, null, operation, null))
-                .onFailure().transform(failure -> {
-                    Throwable classified = DatabaseErrors.classify(operation, failure);
-                    if (classified instanceof DatabaseBusyException) {
-                        registry.counter("banlist.db.busy", "operation", operation).increment();
-                    }
-                    return classified;
-                });
+                .onFailure().transform(failure -> metrics.classifyAndCountBusy(operation, failure));
     }
 }

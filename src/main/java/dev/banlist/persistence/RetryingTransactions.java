@@ -3,7 +3,6 @@ package dev.banlist.persistence;
 import java.time.temporal.ChronoUnit;
 import java.util.function.Function;
 
-import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.faulttolerance.api.ExponentialBackoff;
 import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.sqlclient.Pool;
@@ -18,7 +17,8 @@ import dev.banlist.config.BanlistConfig;
 /**
  * Runs one write transaction, and runs it again, whole, while the database reports contention.
  *
- * <p>Each attempt is a fresh transaction on a connection from the pool: a retry never resumes half of one. Every attempt's failure is classified here so that {@code retryOn} sees {@link DatabaseBusyException}, and
+ * <p>Each attempt is a fresh transaction on a connection from the pool: a retry never resumes half of one.
+ * Every attempt's failure is classified here so that {@code retryOn} sees {@link DatabaseBusyException}, and
  * every busy attempt is counted. The pool is looked up lazily so that a process started without a database
  * reaches {@link SchemaMigrator}'s clear message instead of failing on the pool.
  */
@@ -29,13 +29,13 @@ class RetryingTransactions {
             "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)";
 
     private final Instance<Pool> pool;
-    private final MeterRegistry registry;
+    private final DatabaseMetrics metrics;
     private final String lockTimeout;
     private final String statementTimeout;
 
-    RetryingTransactions(Instance<Pool> pool, MeterRegistry registry, BanlistConfig config) {
+    RetryingTransactions(Instance<Pool> pool, DatabaseMetrics metrics, BanlistConfig config) {
         this.pool = pool;
-        this.registry = registry;
+        this.metrics = metrics;
         this.lockTimeout = config.database().lockTimeout().toMillis() + "ms";
         this.statementTimeout = config.database().statementTimeout().toMillis() + "ms";
     }
@@ -47,14 +47,6 @@ class RetryingTransactions {
         return pool.get().withTransaction(conn -> conn.preparedQuery(SET_LOCAL_TIMEOUTS)
                         .execute(Tuple.of(lockTimeout, statementTimeout))
                         .chain(() -> work.apply(conn)))
-                .onFailure().transform(failure -> classified(operation, failure));
-    }
-
-    private Throwable classified(String operation, Throwable failure) {
-        Throwable classified = DatabaseErrors.classify(operation, failure);
-        if (classified instanceof DatabaseBusyException) {
-            registry.counter("banlist.db.busy", "operation", operation).increment();
-        }
-        return classified;
+                .onFailure().transform(failure -> metrics.classifyAndCountBusy(operation, failure));
     }
 }

@@ -73,15 +73,14 @@ public class SchemaMigrator {
             state.set(new State(true, null, version));
             LOG.infof("event=schema_migrated version=%s applied=%d", version, result.migrationsExecuted);
         } catch (RuntimeException e) {
+            // Logged when the cause changes, not on every retry.
             Throwable classified = DatabaseErrors.classify("schema.migrate", e);
-            if (classified instanceof DatabaseException db) {
-                boolean changed = db.code() != state.get().lastError();
-                state.set(new State(false, db.code(), null));
-                if (changed) {
-                    StructuredLog.warn(LOG, "schema_migration_failed", db);
-                }
-            } else {
-                state.set(new State(false, ErrorCode.INTERNAL_ERROR, null));
+            ErrorCode code = classified instanceof DatabaseException db ? db.code() : ErrorCode.INTERNAL_ERROR;
+            boolean changed = code != state.get().lastError();
+            state.set(new State(false, code, null));
+            if (changed && classified instanceof DatabaseException db) {
+                StructuredLog.warn(LOG, "schema_migration_failed", db);
+            } else if (changed) {
                 LOG.error("event=schema_migration_failed error_code=INTERNAL_ERROR", e);
             }
         }
