@@ -1,8 +1,8 @@
 package dev.banlist.decision;
 
-import io.quarkus.runtime.annotations.RegisterForReflection;
-
 import java.time.Instant;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** A stored ban decision as the API shows it. {@code expiresAt} null: permanent; {@code endedAt} set: unbanned. */
 @RegisterForReflection

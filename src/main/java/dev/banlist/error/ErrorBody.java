@@ -1,8 +1,8 @@
 package dev.banlist.error;
 
-import io.quarkus.runtime.annotations.RegisterForReflection;
-
 import java.util.Map;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** The one error body every endpoint answers with (built into responses, so registered for native reflection). */
 @RegisterForReflection

@@ -1,8 +1,8 @@
 package dev.banlist.security;
 
-import io.quarkus.runtime.annotations.RegisterForReflection;
-
 import java.time.Instant;
+
+import io.quarkus.runtime.annotations.RegisterForReflection;
 
 /** A stored API key as listed: never its secret, which exists only in the creation reply. */
 @RegisterForReflection
