@@ -32,7 +32,7 @@ public class ActiveDecisionsGauge {
                 .description("Active decisions for networks").register(registry);
     }
 
-    @Scheduled(every = "${banlist.decisions.active-gauge-refresh:15s}",
+    @Scheduled(every = "${banlist.decisions.active-gauge-refresh:60s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = SchemaNotMigrated.class)
     Uni<Void> refresh() {
