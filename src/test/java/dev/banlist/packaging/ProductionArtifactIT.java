@@ -3,6 +3,7 @@ package dev.banlist.packaging;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.URI;
@@ -91,6 +92,61 @@ class ProductionArtifactIT {
             long started = lines.stream().filter(l -> l.path("message").asText().contains(" started in ")).count();
             assertEquals(1, started, "one line per event, no duplicated handler:\n" + String.join("\n", output));
             assertTrue(output.stream().noneMatch(l -> l.contains(ADMIN_KEY)), "the key never reaches the log");
+        }
+    }
+
+    @Test
+    void startedWhileTheDatabaseIsDownItReportsWhyAndBecomesReadyWhenItComesBack() throws Exception {
+        assumeTrue(System.getenv("DB_URL") == null, "stops and starts the embedded PostgreSQL");
+        Map<String, String> db = EmbeddedPostgresServer.ensureStarted();
+        Map<String, String> env = new HashMap<>(db);
+        env.remove(EmbeddedPostgresServer.PORT_PROPERTY);
+        env.put("BANLIST_DATABASE_MIGRATION_RETRY_INTERVAL", "1s");
+        EmbeddedPostgresServer.stop();
+        boolean restarted = false;
+        try (PackagedService service = new PackagedService(env)) {
+            HttpClient http = HttpClient.newHttpClient();
+            String base = "http://localhost:" + service.port;
+            Instant deadline = Instant.now().plusSeconds(60);
+            HttpResponse<String> ready;
+            do {
+                Thread.sleep(250);
+                assertTrue(Instant.now().isBefore(deadline), String.join("\n", service.output()));
+                ready = get(http, base + "/q/health/ready");
+            } while (ready == null);
+            assertEquals(503, ready.statusCode(), ready.body());
+            JsonNode check = JSON.readTree(ready.body()).path("checks").get(0).path("data");
+            assertEquals("not_migrated", check.path("schema").asText(), ready.body());
+            assertEquals("DATABASE_UNAVAILABLE", check.path("error_code").asText(), ready.body());
+            assertEquals(200, get(http, base + "/q/health/live").statusCode());
+
+            EmbeddedPostgresServer.restart();
+            restarted = true;
+            while (ready(http, base) != 200) {
+                assertTrue(Instant.now().isBefore(deadline), String.join("\n", service.output()));
+                Thread.sleep(250);
+            }
+            long migrationFailures = parseAllAsJson(service.output()).stream()
+                    .filter(l -> l.path("message").asText().contains("event=schema_migration_failed")).count();
+            assertEquals(1, migrationFailures, "logged when the cause changes, not at every retry");
+        } finally {
+            if (!restarted) {
+                EmbeddedPostgresServer.restart();
+            }
+        }
+    }
+
+    private static int ready(HttpClient http, String base) throws InterruptedException {
+        HttpResponse<String> response = get(http, base + "/q/health/ready");
+        return response == null ? -1 : response.statusCode();
+    }
+
+    private static HttpResponse<String> get(HttpClient http, String url) throws InterruptedException {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            return null;
         }
     }
 
