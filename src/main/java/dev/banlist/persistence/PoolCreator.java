@@ -11,8 +11,9 @@ import dev.banlist.config.BanlistConfig;
 
 /**
  * Adds what the datasource configuration cannot express: a bounded wait for a pooled connection (past it the
- * request is {@code DATABASE_BUSY}), a short connect timeout, and session defaults so that even a read never
- * waits on the server indefinitely.
+ * request is {@code DATABASE_BUSY}), a short connect timeout, and a session {@code statement_timeout} so that even
+ * a read never waits on the server indefinitely. Lock waits are bounded per write transaction
+ * ({@code SET LOCAL lock_timeout} in {@link RetryingTransactions}): reads take no row locks.
  */
 @Singleton
 public class PoolCreator implements PgPoolCreator {
@@ -33,8 +34,7 @@ public class PoolCreator implements PgPoolCreator {
         for (PgConnectOptions options : input.pgConnectOptionsList()) {
             options.setConnectTimeout((int) db.connectTimeout().toMillis())
                     .addProperty("application_name", "banlist")
-                    .addProperty("statement_timeout", Long.toString(db.statementTimeout().toMillis()))
-                    .addProperty("lock_timeout", Long.toString(db.lockTimeout().toMillis()));
+                    .addProperty("statement_timeout", Long.toString(db.statementTimeout().toMillis()));
         }
         return PgBuilder.pool()
                 .with(poolOptions)

@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
@@ -58,22 +59,19 @@ public class ApiKeyRegistry {
 
     /** Called after a key's creation committed. */
     void added(ApiKeyRepository.Credential credential) {
-        synchronized (this) {
-            Map<String, ApiKeyRepository.Credential> next = new HashMap<>(byHash);
-            next.put(credential.hash(), credential);
-            byHash = Map.copyOf(next);
-            generation++;
-        }
+        change(keys -> keys.put(credential.hash(), credential));
     }
 
     /** Called after a key's deletion committed. */
     void removed(String hash) {
-        synchronized (this) {
-            Map<String, ApiKeyRepository.Credential> next = new HashMap<>(byHash);
-            next.remove(hash);
-            byHash = Map.copyOf(next);
-            generation++;
-        }
+        change(keys -> keys.remove(hash));
+    }
+
+    private synchronized void change(Consumer<Map<String, ApiKeyRepository.Credential>> edit) {
+        Map<String, ApiKeyRepository.Credential> next = new HashMap<>(byHash);
+        edit.accept(next);
+        byHash = Map.copyOf(next);
+        generation++;
     }
 
     /** How many stored keys this replica accepts (the bootstrap key not counted). */
