@@ -1,6 +1,7 @@
 package dev.banlist.config;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 import io.smallrye.config.ConfigMapping;
@@ -17,11 +18,29 @@ public interface BanlistConfig {
     /** Bootstrap admin API key ({@code BANLIST_ADMIN_KEY}); at least 16 characters. Absent: no bootstrap key. */
     Optional<String> adminKey();
 
+    /**
+     * Name of this replica in the import run log ({@code BANLIST_INSTANCE}). Absent: the {@code HOSTNAME}
+     * environment variable (the pod name on Kubernetes), else the host name.
+     */
+    Optional<String> instance();
+
+    /**
+     * Networks that are never banned: list entries overlapping them are skipped (counted as {@code protected}),
+     * and the decisions API refuses them with {@code 409 PROTECTED_RANGE} unless an admin passes {@code force=true}.
+     * Defaults: this network, loopback, RFC 1918, CGNAT, link-local, multicast, reserved, and the IPv6
+     * unspecified, loopback, unique-local, link-local and multicast ranges.
+     */
+    @WithDefault("0.0.0.0/8,10.0.0.0/8,100.64.0.0/10,127.0.0.0/8,169.254.0.0/16,172.16.0.0/12,192.168.0.0/16,"
+            + "224.0.0.0/4,240.0.0.0/4,::/128,::1/128,fc00::/7,fe80::/10,ff00::/8")
+    List<String> protectedRanges();
+
     Database database();
 
     Decisions decisions();
 
     Keys keys();
+
+    Sources sources();
 
     interface Database {
         /** {@code SET LOCAL lock_timeout} of every write transaction: the longest wait on a row lock. */
@@ -90,5 +109,66 @@ public interface BanlistConfig {
         /** How often each replica reloads API keys, which bounds how long a revoked key keeps working elsewhere. */
         @WithDefault("2s")
         Duration refreshInterval();
+    }
+
+    interface Sources {
+        /**
+         * Allow source URLs whose host is in a loopback, private, link-local or cloud-metadata range
+         * ({@code BANLIST_SOURCES_ALLOW_PRIVATE_ADDRESSES}). Checked when a source is saved and again at every fetch.
+         */
+        @WithDefault("false")
+        boolean allowPrivateAddresses();
+
+        /** How often each replica looks for due sources. */
+        @WithDefault("10s")
+        Duration scheduleTick();
+
+        /** Shortest accepted source interval. */
+        @WithDefault("1m")
+        Duration minInterval();
+
+        /** {@code max_entries} of a source created without one. */
+        @WithDefault("1000000")
+        int defaultMaxEntries();
+
+        /** Largest accepted (decompressed) list body; a larger one fails the run with {@code SOURCE_TOO_LARGE}. */
+        @WithDefault("64M")
+        io.quarkus.runtime.configuration.MemorySize maxBodySize();
+
+        /** TCP connect timeout of a fetch. */
+        @WithDefault("10s")
+        Duration connectTimeout();
+
+        /** Longest silence while reading a list body (idle timeout) before the fetch fails. */
+        @WithDefault("30s")
+        Duration readTimeout();
+
+        /** Redirects followed per fetch; each target is checked like the source URL. */
+        @WithDefault("5")
+        int maxRedirects();
+
+        /** Share of invalid lines above which a run fails with {@code PARSE_ERROR_RATE} and applies nothing. */
+        @WithDefault("0.10")
+        double maxInvalidRatio();
+
+        /** First retry delay of a degraded source; it doubles per failure, capped at the source's interval. */
+        @WithDefault("30s")
+        Duration retryBackoff();
+
+        /** Rows per statement when staging a parsed list. */
+        @WithDefault("10000")
+        int applyChunkSize();
+
+        /** How long import runs are kept in the run log. */
+        @WithDefault("90d")
+        Duration runRetention();
+
+        /** Longest accepted labels map, serialised as JSON; larger is {@code 413 LABELS_TOO_LARGE}. */
+        @WithDefault("64K")
+        io.quarkus.runtime.configuration.MemorySize maxLabelsSize();
+
+        /** Statement timeout of an import's apply transaction (it stages and diffs whole lists). */
+        @WithDefault("120s")
+        Duration applyTimeout();
     }
 }

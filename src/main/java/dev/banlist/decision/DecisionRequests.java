@@ -15,6 +15,7 @@ import dev.banlist.error.ErrorCode;
 import dev.banlist.error.FieldError;
 import dev.banlist.error.ValidationException;
 import dev.banlist.net.IpNetwork;
+import dev.banlist.net.ProtectedRanges;
 import jakarta.enterprise.context.ApplicationScoped;
 
 /** Turns a posted body (one decision or an array of them) into validated decisions, reporting every bad field. */
@@ -30,9 +31,38 @@ public class DecisionRequests {
     private static final Set<String> FIELDS = Set.of("value", "type", "duration", "reason", "origin", "jail");
 
     private final BanlistConfig.Decisions config;
+    private final ProtectedRanges protectedRanges;
 
-    DecisionRequests(BanlistConfig config) {
+    DecisionRequests(BanlistConfig config, ProtectedRanges protectedRanges) {
         this.config = config.decisions();
+        this.protectedRanges = protectedRanges;
+    }
+
+    /**
+     * Refuses decisions on protected networks ({@code 409 PROTECTED_RANGE}) unless forced; nothing is stored
+     * when any one of them is refused.
+     */
+    public void checkProtected(List<NewDecision> decisions, boolean force) {
+        if (force) {
+            return;
+        }
+        List<String> refused = new ArrayList<>();
+        String example = null;
+        for (NewDecision d : decisions) {
+            IpNetwork range = protectedRanges.overlapping(IpNetwork.parse(d.value()));
+            if (range != null) {
+                if (refused.size() < 20) {
+                    refused.add(d.value());
+                }
+                if (example == null) {
+                    example = d.value() + " overlaps the protected range " + range;
+                }
+            }
+        }
+        if (!refused.isEmpty()) {
+            throw new ApiException(ErrorCode.PROTECTED_RANGE, example + "; banning it could cut the fleet off its own"
+                    + " network. An admin may pass force=true.", java.util.Map.of("values", refused));
+        }
     }
 
     /**

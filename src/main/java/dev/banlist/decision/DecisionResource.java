@@ -19,6 +19,8 @@ import jakarta.ws.rs.core.MediaType;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
 import dev.banlist.config.BanlistConfig;
+import dev.banlist.error.ApiException;
+import dev.banlist.error.ErrorCode;
 import dev.banlist.error.RequestParams;
 import dev.banlist.error.ValidationException;
 import dev.banlist.net.IpNetwork;
@@ -51,8 +53,13 @@ public class DecisionResource {
     @Consumes(MediaType.APPLICATION_JSON)
     @RolesAllowed({ Roles.ADMIN, Roles.AGENT })
     @ResponseStatus(201)
-    public Uni<Object> create(JsonNode body) {
+    public Uni<Object> create(JsonNode body, @QueryParam("force") String force) {
         List<NewDecision> decisions = requests.parse(body, identity.getPrincipal().getName());
+        boolean forced = RequestParams.bool("force", force, false);
+        if (forced && !identity.hasRole(Roles.ADMIN)) {
+            throw new ApiException(ErrorCode.FORBIDDEN, "force=true needs the admin role.");
+        }
+        requests.checkProtected(decisions, forced);
         return service.create(decisions).map(stored -> body.isArray() ? stored : stored.get(0));
     }
 

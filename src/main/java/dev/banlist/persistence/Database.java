@@ -37,18 +37,40 @@ public class Database {
     private final Instance<Pool> pool;
     private final DatabaseMetrics metrics;
     private final Duration readTimeout;
+    private final String lockTimeout;
 
     Database(TimedTransactions timed, Instance<Pool> pool, DatabaseMetrics metrics, BanlistConfig config) {
         this.timed = timed;
         this.pool = pool;
         this.metrics = metrics;
         this.readTimeout = config.database().readTimeout();
+        this.lockTimeout = config.database().lockTimeout().toMillis() + "ms";
     }
 
     public <T> Uni<T> write(String operation, Function<SqlConnection, Uni<T>> work) {
         return Uni.createFrom().deferred(() -> timed.write(operation, work))
                 .onFailure().transform(failure -> {
                     Throwable classified = DatabaseErrors.classify(operation, failure);
+                    if (classified instanceof DatabaseException db) {
+                        metrics.persistFailed(db);
+                        StructuredLog.warn(LOG, "persist_failed", db);
+                    }
+                    return classified;
+                });
+    }
+
+    /**
+     * One long write transaction for bulk work (an import's apply): the usual lock timeout, so it never holds up
+     * API requests longer than that, but its own statement timeout, and no retry: its caller records the failure
+     * and the next scheduled run starts over.
+     */
+    public <T> Uni<T> bulkWrite(String operation, Duration statementTimeout, Function<SqlConnection, Uni<T>> work) {
+        return Uni.createFrom().deferred(() -> pool.get().withTransaction(conn -> conn
+                        .preparedQuery("SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)")
+                        .execute(io.vertx.mutiny.sqlclient.Tuple.of(lockTimeout, statementTimeout.toMillis() + "ms"))
+                        .chain(() -> work.apply(conn))))
+                .onFailure().transform(failure -> {
+                    Throwable classified = metrics.classifyAndCountBusy(operation, failure);
                     if (classified instanceof DatabaseException db) {
                         metrics.persistFailed(db);
                         StructuredLog.warn(LOG, "persist_failed", db);

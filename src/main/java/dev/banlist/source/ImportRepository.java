@@ -1,0 +1,79 @@
+package dev.banlist.source;
+
+import java.time.Duration;
+
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+/**
+ * SQL of an import's apply: stage the parsed list in a temporary table (dropped at commit or rollback, so a
+ * killed run leaves nothing behind), then change only the difference to the source's open decisions.
+ */
+@ApplicationScoped
+class ImportRepository {
+
+    /**
+     * Takes the source row in {@code FOR KEY SHARE} mode for the rest of the transaction and returns its status
+     * (null when it no longer exists). Label and settings updates ({@code FOR NO KEY UPDATE}) go on meanwhile;
+     * deletion ({@code FOR UPDATE}) waits, so it cannot mark the source while an apply is writing its decisions.
+     */
+    Uni<String> holdSource(SqlClient client, long sourceId) {
+        return client.preparedQuery("SELECT status FROM sources WHERE id = $1 FOR KEY SHARE")
+                .execute(Tuple.of(sourceId))
+                .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
+    }
+
+    Uni<Void> createStaging(SqlClient client) {
+        return client.query("CREATE TEMPORARY TABLE import_staging (value cidr NOT NULL) ON COMMIT DROP")
+                .execute().replaceWithVoid();
+    }
+
+    Uni<Void> stage(SqlClient client, String[] values) {
+        return client.preparedQuery("INSERT INTO import_staging (value) SELECT unnest($1::text[])::cidr")
+                .execute(Tuple.of(values)).replaceWithVoid();
+    }
+
+    /** Table statistics, so that the diff below is planned as hash joins rather than a million index probes. */
+    Uni<Void> analyzeStaging(SqlClient client) {
+        return client.query("ANALYZE import_staging").execute().replaceWithVoid();
+    }
+
+    /** Ends open decisions of the source whose grace period (after the list dropped them) is over. */
+    Uni<Integer> endExpired(SqlClient client, long sourceId) {
+        return client.preparedQuery("UPDATE decisions SET ended_at = expires_at, end_reason = 'expired',"
+                        + " updated_at = now() WHERE source_id = $1 AND ended_at IS NULL AND expires_at <= now()")
+                .execute(Tuple.of(sourceId)).map(RowSet::rowCount);
+    }
+
+    /**
+     * Entries the list no longer has: ended at once, or, with a grace period, left to expire after it.
+     * Returns how many.
+     */
+    Uni<Integer> removeMissing(SqlClient client, long sourceId, Duration grace) {
+        String change = grace == null
+                ? "ended_at = now(), end_reason = 'removed_from_list'"
+                : "expires_at = now() + " + grace.toSeconds() + " * interval '1 second'";
+        return client.preparedQuery("UPDATE decisions d SET " + change + ", updated_at = now()"
+                        + " WHERE d.source_id = $1 AND d.ended_at IS NULL AND d.expires_at IS NULL"
+                        + " AND NOT EXISTS (SELECT 1 FROM import_staging s WHERE s.value = d.value)")
+                .execute(Tuple.of(sourceId)).map(RowSet::rowCount);
+    }
+
+    /**
+     * Entries new to the source: inserted; one still in its grace period is listed again and kept without
+     * expiry. Returns how many.
+     */
+    Uni<Integer> addNew(SqlClient client, long sourceId, String origin, String jail) {
+        return client.preparedQuery("""
+                        INSERT INTO decisions AS d (value, type, origin, jail, source_id)
+                        SELECT s.value, 'ban', $2, $3, $1 FROM import_staging s
+                        WHERE NOT EXISTS (SELECT 1 FROM decisions o WHERE o.source_id = $1 AND o.ended_at IS NULL
+                                          AND o.expires_at IS NULL AND o.value = s.value)
+                        ON CONFLICT (value, type, origin) WHERE ended_at IS NULL
+                        DO UPDATE SET expires_at = NULL, source_id = excluded.source_id, updated_at = now()""")
+                .execute(Tuple.of(sourceId, origin, jail)).map(RowSet::rowCount);
+    }
+}

@@ -1,0 +1,339 @@
+package dev.banlist.source;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+
+import io.quarkus.runtime.ShutdownEvent;
+import io.smallrye.mutiny.Uni;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
+
+import dev.banlist.config.BanlistConfig;
+import dev.banlist.error.ApiException;
+import dev.banlist.error.ErrorCode;
+import dev.banlist.net.ProtectedRanges;
+import dev.banlist.persistence.AdvisoryLocks;
+import dev.banlist.persistence.Database;
+import dev.banlist.persistence.DatabaseException;
+import dev.banlist.source.ImportFailure.Code;
+
+/**
+ * Runs imports: one at a time per source across all replicas (a PostgreSQL advisory lock held for the whole run,
+ * download included), each applied in a single transaction that changes only the difference.
+ *
+ * <p>Runs execute on a small pool of their own threads and block there: a run is a long, sequential job, and
+ * blocking keeps its steps readable. The event loop is never blocked.
+ */
+@ApplicationScoped
+public class ImportRunner {
+
+    private static final Logger LOG = Logger.getLogger(ImportRunner.class);
+    private static final Duration MAX_RETRY_AFTER = Duration.ofHours(24);
+
+    private final Database database;
+    private final SourceRepository sources;
+    private final ImportRepository imports;
+    private final AdvisoryLocks locks;
+    private final ListFetcher fetcher;
+    private final ProtectedRanges protectedRanges;
+    private final ImportMetrics metrics;
+    private final BanlistConfig.Sources config;
+    private final String instance;
+    private final ExecutorService executor;
+    /** Sources this replica is running or has queued, so that its own scheduler does not queue them twice. */
+    private final Set<Long> local = ConcurrentHashMap.newKeySet();
+
+    ImportRunner(Database database, SourceRepository sources, ImportRepository imports, AdvisoryLocks locks,
+            ListFetcher fetcher, ProtectedRanges protectedRanges, ImportMetrics metrics, BanlistConfig config) {
+        this.database = database;
+        this.sources = sources;
+        this.imports = imports;
+        this.locks = locks;
+        this.fetcher = fetcher;
+        this.protectedRanges = protectedRanges;
+        this.metrics = metrics;
+        this.config = config.sources();
+        this.instance = config.instance().orElseGet(ImportRunner::hostName);
+        this.executor = Executors.newFixedThreadPool(2, runnable -> {
+            Thread thread = new Thread(runnable, "banlist-import");
+            thread.setDaemon(true);
+            return thread;
+        });
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        executor.shutdownNow();
+    }
+
+    String instance() {
+        return instance;
+    }
+
+    /**
+     * Starts a manual run: takes the source's lock here, so that the caller learns at once whether another run
+     * holds it, then downloads and applies in the background. Blocking.
+     *
+     * @return the run's id
+     */
+    long startManual(long sourceId) {
+        SourceRepository.SourceRow source = await(database.read("source.get", conn -> sources.find(conn, sourceId)));
+        if (source == null) {
+            throw ApiException.notFound("Source " + sourceId);
+        }
+        if (source.status().equals("deleting")) {
+            throw new ApiException(ErrorCode.SOURCE_DELETING, "Source " + sourceId + " is being deleted.");
+        }
+        AdvisoryLocks.Held lock = lock(sourceId)
+                .orElseThrow(() -> new ApiException(ErrorCode.IMPORT_RUNNING,
+                        "An import of source " + sourceId + " is running; try again when it has finished."));
+        try {
+            long runId = await(database.write("source.run.start",
+                    conn -> sources.insertRun(conn, sourceId, "manual", instance, "running")));
+            local.add(sourceId);
+            executor.execute(() -> {
+                try (lock) {
+                    execute(lock, source, runId);
+                } finally {
+                    local.remove(sourceId);
+                }
+            });
+            return runId;
+        } catch (RuntimeException e) {
+            local.remove(sourceId);
+            lock.close();
+            throw e;
+        }
+    }
+
+    /** Queues a scheduled run of a due source unless this replica already has one queued or running. */
+    void submitScheduled(long sourceId) {
+        if (!local.add(sourceId)) {
+            return;
+        }
+        try {
+            executor.execute(() -> {
+                try {
+                    runScheduled(sourceId);
+                } finally {
+                    local.remove(sourceId);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            local.remove(sourceId); // shutting down
+        }
+    }
+
+    private void runScheduled(long sourceId) {
+        try {
+            Optional<AdvisoryLocks.Held> held = lock(sourceId);
+            if (held.isEmpty()) {
+                skippedLocked(sourceId);
+                return;
+            }
+            try (AdvisoryLocks.Held lock = held.get()) {
+                // Another replica may have run it between our look at the due list and taking the lock.
+                SourceRepository.SourceRow source = await(database.read("source.get", conn -> sources.find(conn, sourceId)));
+                if (source == null || !source.view().enabled() || source.status().equals("gone")
+                        || source.status().equals("deleting") || source.view().nextRunAt().isAfter(java.time.Instant.now())) {
+                    return;
+                }
+                long runId = await(database.write("source.run.start",
+                        conn -> sources.insertRun(conn, sourceId, "schedule", instance, "running")));
+                execute(lock, source, runId);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("Scheduled import of source %d could not start: %s", sourceId, e.getMessage());
+        }
+    }
+
+    private void skippedLocked(long sourceId) {
+        SourceRepository.SourceRow source = await(database.read("source.get", conn -> sources.find(conn, sourceId)));
+        if (source == null) {
+            return;
+        }
+        await(database.write("source.run.skip", conn -> sources.insertRun(conn, sourceId, "schedule", instance,
+                RunOutcome.SKIPPED_LOCKED).call(runId -> sources.recordSkipped(conn, sourceId, runId))));
+        metrics.skippedLocked(source.name());
+        metrics.run(source.name(), RunOutcome.SKIPPED_LOCKED, null);
+    }
+
+    private Optional<AdvisoryLocks.Held> lock(long sourceId) {
+        return await(locks.tryLock(AdvisoryLocks.SOURCE_IMPORT, sourceId));
+    }
+
+    /** One run, with the lock held: download, parse, apply, record. Never throws. */
+    private void execute(AdvisoryLocks.Held lock, SourceRepository.SourceRow source, long runId) {
+        long started = System.nanoTime();
+        MDC.put("source", source.name());
+        MDC.put("run_id", runId);
+        ListParser parser = null;
+        Long bytes = null;
+        String status;
+        try {
+            await(database.write("source.run.start", conn -> sources.failInterrupted(conn, source.id(), runId)));
+            ParsedList entries = new ParsedList();
+            ListParser listParser = new ListParser(source.format(), entries);
+            parser = listParser;
+            ListFetcher.Fetched fetched = fetcher.fetch(source.view().url(), source.view().etag(),
+                    source.lastModified(), listParser::feed);
+            if (fetched.notModified()) {
+                status = finishUnchanged(source, runId, RunOutcome.NOT_MODIFIED, fetched, null);
+                return;
+            }
+            bytes = fetched.bytes();
+            listParser.finish();
+            if (fetched.sha256().equals(source.bodySha256())) {
+                status = finishUnchanged(source, runId, RunOutcome.UNCHANGED, fetched, listParser);
+                return;
+            }
+            long lines = listParser.validLines() + listParser.invalidLines();
+            if (lines > 0 && listParser.invalidLines() > config.maxInvalidRatio() * lines) {
+                throw new ImportFailure(Code.PARSE_ERROR_RATE, listParser.invalidLines() + " of " + lines
+                        + " lines are not addresses or networks (more than "
+                        + Math.round(config.maxInvalidRatio() * 100) + "%); nothing was applied", 200, null);
+            }
+            if (entries.rawSize() > 2L * source.view().maxEntries()) {
+                throw tooMany(source, entries.rawSize());
+            }
+            entries.finish(protectedRanges);
+            if (entries.size() + entries.protectedCount() > source.view().maxEntries()) {
+                throw tooMany(source, entries.size() + entries.protectedCount());
+            }
+            if (entries.size() == 0 && source.view().entries() > 0) {
+                throw new ImportFailure(Code.EMPTY_LIST, "The list has no entries while "
+                        + source.view().entries() + " are applied; kept them (an empty answer is more likely a"
+                        + " broken upstream than an empty list)", 200, null);
+            }
+            await(lock.verify());
+            status = apply(source, runId, entries, fetched, listParser);
+        } catch (ImportFailure failure) {
+            status = finishFailed(source, runId, failure, bytes, parser);
+        } catch (DatabaseException failure) {
+            status = finishFailed(source, runId, new ImportFailure(Code.DATABASE_ERROR,
+                    "Database: " + failure.code() + " (" + failure.getMessage() + ")"), bytes, parser);
+        } catch (RuntimeException failure) {
+            LOG.error("Import run failed unexpectedly", failure);
+            status = finishFailed(source, runId, new ImportFailure(Code.INTERNAL_ERROR,
+                    "Internal error: " + failure.getClass().getSimpleName()), bytes, parser);
+        } finally {
+            MDC.remove("source");
+            MDC.remove("run_id");
+        }
+        metrics.run(source.name(), status, Duration.ofNanos(System.nanoTime() - started));
+    }
+
+    private ImportFailure tooMany(SourceRepository.SourceRow source, long count) {
+        return new ImportFailure(Code.TOO_MANY_ENTRIES, "The list has " + count + " entries, more than the source's"
+                + " max_entries " + source.view().maxEntries() + "; nothing was applied", 200, null);
+    }
+
+    private String apply(SourceRepository.SourceRow source, long runId, ParsedList entries,
+            ListFetcher.Fetched fetched, ListParser parser) {
+        int chunk = config.applyChunkSize();
+        int[] changes = new int[2];
+        await(database.bulkWrite("source.import", config.applyTimeout(), conn -> imports.holdSource(conn, source.id())
+                .invoke(status -> {
+                    if (status == null || status.equals("deleting")) {
+                        throw new ImportFailure(Code.SOURCE_DELETING, "The source is being deleted");
+                    }
+                })
+                .chain(() -> imports.createStaging(conn))
+                .chain(() -> stageAll(conn, entries, 0, chunk))
+                .chain(() -> imports.analyzeStaging(conn))
+                .chain(() -> imports.endExpired(conn, source.id()))
+                .chain(() -> imports.removeMissing(conn, source.id(), source.banDuration()))
+                .invoke(removed -> changes[1] = removed)
+                .chain(() -> imports.addNew(conn, source.id(), "list:" + source.name(), source.view().jail()))
+                .invoke(added -> changes[0] = added)
+                .chain(() -> sources.finishRun(conn, runId, new RunOutcome(RunOutcome.SUCCESS, fetched.httpStatus(),
+                        fetched.bytes(), entries.size(), changes[0], changes[1], entries.protectedCount(),
+                        (int) parser.invalidLines(), RunOutcome.samples(parser), null, null)))
+                .chain(() -> sources.recordSuccess(conn, source.id(), runId, entries.size(), fetched.etag(),
+                        fetched.lastModified(), fetched.sha256()))), config.applyTimeout().multipliedBy(2));
+        metrics.entries(source.name(), changes[0], changes[1]);
+        LOG.infof("Imported source %s: %d entries, %d added, %d removed, %d protected skipped, %d invalid lines",
+                source.name(), entries.size(), changes[0], changes[1], entries.protectedCount(), parser.invalidLines());
+        return RunOutcome.SUCCESS;
+    }
+
+    private Uni<Void> stageAll(io.vertx.mutiny.sqlclient.SqlClient conn, ParsedList entries, int from, int chunk) {
+        if (from >= entries.size()) {
+            return Uni.createFrom().voidItem();
+        }
+        int to = Math.min(entries.size(), from + chunk);
+        return imports.stage(conn, entries.texts(from, to)).chain(() -> stageAll(conn, entries, to, chunk));
+    }
+
+    private String finishUnchanged(SourceRepository.SourceRow source, long runId, String status,
+            ListFetcher.Fetched fetched, ListParser parser) {
+        RunOutcome outcome = new RunOutcome(status, fetched.httpStatus(), fetched.bytes(), source.view().entries(),
+                0, 0, null, parser == null ? null : (int) parser.invalidLines(),
+                parser == null ? null : RunOutcome.samples(parser), null, null);
+        await(database.write("source.run.finish", conn -> sources.finishRun(conn, runId, outcome)
+                .chain(() -> sources.recordSuccess(conn, source.id(), runId, null, fetched.etag(),
+                        fetched.lastModified(), null))));
+        LOG.infof("Source %s is %s", source.name(), status.replace('_', ' '));
+        return status;
+    }
+
+    private String finishFailed(SourceRepository.SourceRow source, long runId, ImportFailure failure, Long bytes,
+            ListParser parser) {
+        RunOutcome outcome = RunOutcome.failed(failure, bytes, parser);
+        boolean gone = failure.code() == Code.UPSTREAM_GONE;
+        int goneCount = gone ? source.consecutiveGone() + 1 : 0;
+        int failures = source.consecutiveFailures() + 1;
+        String status = goneCount >= 2 ? "gone" : "degraded";
+        Duration retryIn = backoff(source, failures, failure.retryAfter());
+        try {
+            await(database.write("source.run.finish", conn -> sources.finishRun(conn, runId, outcome)
+                    .chain(() -> failure.code() == Code.SOURCE_DELETING ? Uni.createFrom().voidItem()
+                            : sources.recordFailure(conn, source.id(), runId, status, failures, goneCount, retryIn))));
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not record the failed run %d of source %s: %s", runId, source.name(), e.getMessage());
+        }
+        LOG.warnf("Import of source %s failed (%s): %s; source is %s%s", source.name(), failure.code(),
+                failure.getMessage(), status, status.equals("gone") ? " and no longer scheduled"
+                        : ", next try in " + Durations.format(retryIn));
+        return RunOutcome.FAILED;
+    }
+
+    /** Exponential from the configured backoff, capped at the interval; a longer Retry-After is honoured. */
+    private Duration backoff(SourceRepository.SourceRow source, int failures, Duration retryAfter) {
+        Duration delay = config.retryBackoff().multipliedBy(1L << Math.min(failures - 1, 20));
+        if (delay.compareTo(source.interval()) > 0) {
+            delay = source.interval();
+        }
+        if (retryAfter != null && retryAfter.compareTo(delay) > 0) {
+            delay = retryAfter.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : retryAfter;
+        }
+        return delay;
+    }
+
+    private static <T> T await(Uni<T> uni) {
+        return uni.await().atMost(Duration.ofMinutes(5));
+    }
+
+    private static <T> T await(Uni<T> uni, Duration timeout) {
+        return uni.await().atMost(timeout);
+    }
+
+    private static String hostName() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+}
