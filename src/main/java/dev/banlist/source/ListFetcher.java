@@ -155,6 +155,9 @@ public class ListFetcher {
             options.putHeader(HttpHeaders.IF_MODIFIED_SINCE, lastModified);
         }
         AtomicReference<Head> head = new AtomicReference<>();
+        // Read timeout: the longest silence, waiting for the answer or between two chunks of its body.
+        java.util.concurrent.atomic.AtomicLong lastData = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+        java.util.concurrent.atomic.AtomicBoolean silent = new java.util.concurrent.atomic.AtomicBoolean();
         AtomicReference<HttpClientRequest> request = new AtomicReference<>();
         // The body handler is attached on the event loop in the same step that delivers the response, so no
         // chunk can arrive before anyone listens.
@@ -176,8 +179,17 @@ public class ListFetcher {
                         response.request().reset();
                         return Multi.createFrom().failure(tooLarge());
                     }
-                    return response.toMulti();
+                    return response.toMulti().onItem().invoke(chunk -> lastData.set(System.nanoTime()));
                 });
+        long readTimeoutNanos = config.readTimeout().toNanos();
+        long watchdog = vertx.setPeriodic(Math.max(50, config.readTimeout().toMillis() / 4), id -> {
+            if (System.nanoTime() - lastData.get() > readTimeoutNanos && silent.compareAndSet(false, true)) {
+                HttpClientRequest req = request.get();
+                if (req != null) {
+                    req.reset(0, new TimeoutException("read timeout"));
+                }
+            }
+        });
         MessageDigest sha256 = sha256();
         long bytes = 0;
         try (Stream<Buffer> chunks = body.subscribe().asStream(16, () -> new java.util.concurrent.ArrayBlockingQueue<>(16))) {
@@ -198,7 +210,14 @@ public class ListFetcher {
         } catch (ImportFailure e) {
             throw e;
         } catch (RuntimeException e) {
+            if (silent.get()) {
+                throw new ImportFailure(Code.UPSTREAM_TIMEOUT, head.get() != null
+                        ? "The upstream stopped sending the list for " + Durations.format(config.readTimeout())
+                        : "No answer within " + Durations.format(config.readTimeout()));
+            }
             throw classify(e, head.get() != null);
+        } finally {
+            vertx.cancelTimer(watchdog);
         }
         Head h = head.get();
         if (h == null) {

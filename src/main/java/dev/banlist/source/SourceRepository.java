@@ -52,7 +52,7 @@ class SourceRepository {
                         WITH s AS (
                             INSERT INTO sources (name, url, format, interval_seconds, enabled, ban_duration_seconds, jail,
                                                  max_entries, labels)
-                            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::text::jsonb)
+                            VALUES ($1, $2, $3, $4::bigint, $5, $6::bigint, $7, $8::int, $9::text::jsonb)
                             ON CONFLICT (name) DO NOTHING RETURNING *)
                         SELECT\s""" + COLUMNS + " FROM s LEFT JOIN source_runs r ON false")
                 .execute(specTuple(spec))
@@ -94,8 +94,8 @@ class SourceRepository {
         Tuple args = specTuple(spec).addLong(id).addBoolean(refetch).addBoolean(reactivate);
         return client.preparedQuery("""
                         WITH s AS (
-                            UPDATE sources SET name = $1, url = $2, format = $3, interval_seconds = $4, enabled = $5,
-                                ban_duration_seconds = $6, jail = $7, max_entries = $8, labels = $9::text::jsonb,
+                            UPDATE sources SET name = $1, url = $2, format = $3, interval_seconds = $4::bigint, enabled = $5,
+                                ban_duration_seconds = $6::bigint, jail = $7, max_entries = $8::int, labels = $9::text::jsonb,
                                 etag = CASE WHEN $11 THEN NULL ELSE etag END,
                                 last_modified = CASE WHEN $11 THEN NULL ELSE last_modified END,
                                 body_sha256 = CASE WHEN $11 THEN NULL ELSE body_sha256 END,
@@ -103,7 +103,7 @@ class SourceRepository {
                                 consecutive_failures = CASE WHEN $12 THEN 0 ELSE consecutive_failures END,
                                 consecutive_gone = CASE WHEN $12 THEN 0 ELSE consecutive_gone END,
                                 next_run_at = CASE WHEN $11 OR $12 THEN now()
-                                                   ELSE least(next_run_at, now() + $4 * interval '1 second') END,
+                                                   ELSE least(next_run_at, now() + $4::bigint * interval '1 second') END,
                                 updated_at = now()
                             WHERE id = $10 RETURNING *)
                         SELECT\s""" + COLUMNS + " FROM s LEFT JOIN source_runs r ON r.id = s.last_run_id")
