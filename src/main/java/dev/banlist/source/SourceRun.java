@@ -10,6 +10,7 @@ public record SourceRun(long id, long sourceId, String trigger, String instance,
         String errorCode, String message) {
 
     /** An invalid line of the list: its number and (printable, shortened) text. */
+    @io.quarkus.runtime.annotations.RegisterForReflection // read back from jsonb by an ObjectMapper of our own
     public record InvalidLineSample(long line, String text) {
     }
 }

@@ -144,6 +144,25 @@ class UpstreamFailureTest {
         }
         long refused = Sources.create("refused", "http://127.0.0.1:" + closedPort + "/x", "plain");
         assertEquals("UPSTREAM_UNREACHABLE", Sources.run(refused).getString("error_code"));
+        // https to a server that answers in plain text: the handshake fails
+        try (ServerSocket plainText = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                while (!plainText.isClosed()) {
+                    try (var socket = plainText.accept()) {
+                        socket.getOutputStream().write("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n"
+                                .getBytes(StandardCharsets.US_ASCII));
+                        socket.getOutputStream().flush();
+                        Thread.sleep(200);
+                    } catch (Exception e) {
+                        // closed
+                    }
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            long tls = Sources.create("tls-broken", "https://127.0.0.1:" + plainText.getLocalPort() + "/x", "plain");
+            assertEquals("TLS_FAILURE", Sources.run(tls).getString("error_code"));
+        }
         long unknown = Sources.create("no-such-host", "http://no-such-host.invalid/list", "plain");
         assertEquals("DNS_FAILURE", Sources.run(unknown).getString("error_code"));
         assertEquals("degraded", Sources.source(unknown).getString("status"));
