@@ -62,6 +62,18 @@ final class PackagedService implements AutoCloseable {
         return List.copyOf(lines);
     }
 
+    /**
+     * Kills the JVM (started directly, no shell in between) at once, as the OOM killer or a lost node would:
+     * SIGKILL on Linux, so no shutdown hook runs and no connection is closed in order. Waits until it is gone.
+     */
+    void kill() throws InterruptedException {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("process " + process.pid() + " still runs after SIGKILL");
+        }
+    }
+
     /** Stops it the way Kubernetes does (SIGTERM) and returns the exit code. */
     int stop() throws InterruptedException {
         process.destroy();
@@ -71,5 +83,10 @@ final class PackagedService implements AutoCloseable {
     @Override
     public void close() {
         process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
