@@ -24,6 +24,12 @@ public class AdvisoryLocks {
 
     /** Lock classes (the first key of the two-key form), one per kind of job. */
     public static final int SOURCE_IMPORT = 0x424c0001;
+    /**
+     * Taken as a transaction lock by an import's apply. The run's session lock is released the moment a killed
+     * process's idle lock connection drops, while its apply statement may still be running on the server for a
+     * while: the next apply of that source waits for this lock instead of colliding with the dying one.
+     */
+    public static final int SOURCE_APPLY = 0x424c0002;
 
     private final Vertx vertx;
     private final BanlistConfig config;

@@ -26,6 +26,21 @@ class ImportRepository {
                 .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
     }
 
+    /**
+     * Waits (up to {@code wait}) for any earlier apply of the source that is still running on the server, then
+     * restores the transaction's lock timeout. Only applies of the same source take this lock, so the longer wait
+     * holds up no API request.
+     */
+    Uni<Void> awaitEarlierApply(SqlClient client, long sourceId, java.time.Duration wait, String lockTimeout) {
+        return client.preparedQuery("SELECT set_config('lock_timeout', $1, true)")
+                .execute(Tuple.of(wait.toMillis() + "ms"))
+                .chain(() -> client.preparedQuery("SELECT pg_advisory_xact_lock($1, $2)")
+                        .execute(Tuple.of(dev.banlist.persistence.AdvisoryLocks.SOURCE_APPLY, (int) sourceId)))
+                .chain(() -> client.preparedQuery("SELECT set_config('lock_timeout', $1, true)")
+                        .execute(Tuple.of(lockTimeout)))
+                .replaceWithVoid();
+    }
+
     Uni<Void> createStaging(SqlClient client) {
         return client.query("CREATE TEMPORARY TABLE import_staging (value cidr NOT NULL) ON COMMIT DROP")
                 .execute().replaceWithVoid();

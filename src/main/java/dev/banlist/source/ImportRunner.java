@@ -47,6 +47,7 @@ public class ImportRunner {
     private final ImportMetrics metrics;
     private final BanlistConfig.Sources config;
     private final String instance;
+    private final String lockTimeout;
     private final ExecutorService executor;
     /** Sources this replica is running or has queued, so that its own scheduler does not queue them twice. */
     private final Set<Long> local = ConcurrentHashMap.newKeySet();
@@ -62,6 +63,7 @@ public class ImportRunner {
         this.metrics = metrics;
         this.config = config.sources();
         this.instance = config.instance().orElseGet(ImportRunner::hostName);
+        this.lockTimeout = config.database().lockTimeout().toMillis() + "ms";
         this.executor = Executors.newFixedThreadPool(2, runnable -> {
             Thread thread = new Thread(runnable, "banlist-import");
             thread.setDaemon(true);
@@ -140,9 +142,8 @@ public class ImportRunner {
             }
             try (AdvisoryLocks.Held lock = held.get()) {
                 // Another replica may have run it between our look at the due list and taking the lock.
-                SourceRepository.SourceRow source = await(database.read("source.get", conn -> sources.find(conn, sourceId)));
-                if (source == null || !source.view().enabled() || source.status().equals("gone")
-                        || source.status().equals("deleting") || source.view().nextRunAt().isAfter(java.time.Instant.now())) {
+                SourceRepository.SourceRow source = await(database.read("source.get", conn -> sources.findDue(conn, sourceId)));
+                if (source == null) {
                     return;
                 }
                 long runId = await(database.write("source.run.start",
@@ -239,7 +240,9 @@ public class ImportRunner {
             ListFetcher.Fetched fetched, ListParser parser) {
         int chunk = config.applyChunkSize();
         int[] changes = new int[2];
-        await(database.bulkWrite("source.import", config.applyTimeout(), conn -> imports.holdSource(conn, source.id())
+        await(database.bulkWrite("source.import", config.applyTimeout(), conn -> imports
+                .awaitEarlierApply(conn, source.id(), config.applyTimeout(), lockTimeout)
+                .chain(() -> imports.holdSource(conn, source.id()))
                 .invoke(status -> {
                     if (status == null || status.equals("deleting")) {
                         throw new ImportFailure(Code.SOURCE_DELETING, "The source is being deleted");

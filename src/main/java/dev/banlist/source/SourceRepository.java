@@ -73,6 +73,13 @@ class SourceRepository {
                 .map(SourceRepository::firstSource);
     }
 
+    /** The source if it is due now (by the database's clock, as in {@link #due}), else null. */
+    Uni<SourceRow> findDue(SqlClient client, long id) {
+        return client.preparedQuery("SELECT " + COLUMNS + FROM + " WHERE s.id = $1 AND s.enabled"
+                        + " AND s.status NOT IN ('gone', 'deleting') AND s.next_run_at <= now()").execute(Tuple.of(id))
+                .map(SourceRepository::firstSource);
+    }
+
     /**
      * Locks the source row against other writers of its settings, labels and status ({@code FOR NO KEY UPDATE}:
      * imports, which hold {@code FOR KEY SHARE} while applying, do not wait for it, deletion does).

@@ -96,6 +96,33 @@ class ImportLockTest {
     }
 
     @Test
+    void anApplyWaitsForAnEarlierApplyOfTheSourceStillRunningOnTheServer() throws Exception {
+        UPSTREAM.plain("/dying", Upstream.resource("feodo.ipset"));
+        long id = Sources.create("dying-apply", UPSTREAM.url("/dying"), "plain");
+        long runId;
+        try (Connection dying = TestSupport.jdbc()) {
+            // stands in for a killed replica's apply statement that the server has not yet cancelled
+            dying.setAutoCommit(false);
+            try (var s = dying.prepareStatement("SELECT pg_advisory_xact_lock(?, ?)")) {
+                s.setInt(1, AdvisoryLocks.SOURCE_APPLY);
+                s.setInt(2, (int) id);
+                s.execute();
+            }
+            runId = Sources.startRun(id);
+            Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> TestSupport.count(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'banlist'"
+                            + " AND wait_event_type = 'Lock' AND wait_event = 'advisory'") == 1);
+            Thread.sleep(1500); // longer than the lock timeout: the apply keeps waiting, it does not fail
+            assertEquals("running", admin().get("/api/v1/sources/" + id + "/runs/" + runId).then().extract()
+                    .jsonPath().getString("status"));
+            assertEquals(0, Sources.activeCount("dying-apply"));
+            dying.rollback();
+        }
+        assertEquals("success", Sources.awaitRun(id, runId).getString("status"));
+        assertEquals(235, Sources.activeCount("dying-apply"));
+    }
+
+    @Test
     void oldRunsArePurged() throws Exception {
         UPSTREAM.plain("/old", Upstream.resource("feodo.ipset"));
         long id = Sources.create("old-runs", UPSTREAM.url("/old"), "plain");
