@@ -1,8 +1,6 @@
 package dev.banlist.decision;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +9,7 @@ import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.banlist.error.ApiException;
-import dev.banlist.error.ValidationException;
+import dev.banlist.error.KeysetCursor;
 import dev.banlist.net.IpNetwork;
 import dev.banlist.persistence.Database;
 
@@ -19,7 +17,7 @@ import dev.banlist.persistence.Database;
 @ApplicationScoped
 public class DecisionService {
 
-    private static final String CURSOR_PREFIX = "d1:";
+    private static final String CURSOR_LISTING = "d1";
 
     private final Database database;
     private final DecisionRepository repository;
@@ -72,10 +70,10 @@ public class DecisionService {
     }
 
     public Uni<Page> list(DecisionFilter filter, String cursor, int limit) {
-        Long before = cursor == null ? null : decodeCursor(cursor);
+        Long before = cursor == null ? null : KeysetCursor.decode(CURSOR_LISTING, cursor);
         return database.read("decision.list", conn -> repository.list(conn, filter, before, limit + 1))
                 .map(rows -> rows.size() > limit
-                        ? new Page(rows.subList(0, limit), encodeCursor(rows.get(limit - 1).id()))
+                        ? new Page(rows.subList(0, limit), KeysetCursor.encode(CURSOR_LISTING, rows.get(limit - 1).id()))
                         : new Page(rows, null));
     }
 
@@ -97,22 +95,5 @@ public class DecisionService {
             throw ApiException.notFound(what);
         }
         return decision;
-    }
-
-    private static String encodeCursor(long id) {
-        return Base64.getUrlEncoder().withoutPadding()
-                .encodeToString((CURSOR_PREFIX + id).getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private static long decodeCursor(String cursor) {
-        try {
-            String text = new String(Base64.getUrlDecoder().decode(cursor), StandardCharsets.US_ASCII);
-            if (text.startsWith(CURSOR_PREFIX)) {
-                return Long.parseLong(text.substring(CURSOR_PREFIX.length()));
-            }
-        } catch (IllegalArgumentException e) {
-            // falls through to the validation error
-        }
-        throw ValidationException.of("cursor", "is not a cursor returned by this listing");
     }
 }

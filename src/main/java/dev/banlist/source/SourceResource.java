@@ -23,6 +23,7 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.resteasy.reactive.ResponseStatus;
 
 import dev.banlist.config.BanlistConfig;
+import dev.banlist.error.KeysetCursor;
 import dev.banlist.error.RequestParams;
 import dev.banlist.error.ValidationException;
 import dev.banlist.security.Roles;
@@ -31,6 +32,8 @@ import dev.banlist.security.Roles;
 @Path("/api/v1/sources")
 @Produces(MediaType.APPLICATION_JSON)
 public class SourceResource {
+
+    private static final String RUN_CURSOR = "r1";
 
     private final SourceService service;
     private final SourceRequests requests;
@@ -134,10 +137,10 @@ public class SourceResource {
             @QueryParam("cursor") String cursor) {
         long sourceId = RequestParams.id(id);
         int pageSize = RequestParams.limit(limit, config.decisions().defaultPageSize(), config.decisions().maxPageSize());
-        Long before = cursor == null || cursor.isBlank() ? null : RunCursor.decode(cursor);
+        Long before = cursor == null || cursor.isBlank() ? null : KeysetCursor.decode(RUN_CURSOR, cursor);
         return service.runs(sourceId, before, pageSize + 1)
                 .map(runs -> runs.size() > pageSize
-                        ? new RunPage(runs.subList(0, pageSize), RunCursor.encode(runs.get(pageSize - 1).id()))
+                        ? new RunPage(runs.subList(0, pageSize), KeysetCursor.encode(RUN_CURSOR, runs.get(pageSize - 1).id()))
                         : new RunPage(runs, null));
     }
 
@@ -146,31 +149,5 @@ public class SourceResource {
     @RolesAllowed({ Roles.ADMIN, Roles.ENFORCER })
     public Uni<SourceRun> run(@PathParam("id") String id, @PathParam("runId") String runId) {
         return service.run(RequestParams.id(id), RequestParams.id(runId));
-    }
-
-    /** Opaque keyset cursor of the run log. */
-    static final class RunCursor {
-        private static final String PREFIX = "r1:";
-
-        private RunCursor() {
-        }
-
-        static String encode(long id) {
-            return java.util.Base64.getUrlEncoder().withoutPadding()
-                    .encodeToString((PREFIX + id).getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        }
-
-        static long decode(String cursor) {
-            try {
-                String text = new String(java.util.Base64.getUrlDecoder().decode(cursor),
-                        java.nio.charset.StandardCharsets.US_ASCII);
-                if (text.startsWith(PREFIX)) {
-                    return Long.parseLong(text.substring(PREFIX.length()));
-                }
-            } catch (IllegalArgumentException e) {
-                // falls through to the validation error
-            }
-            throw ValidationException.of("cursor", "is not a cursor returned by this listing");
-        }
     }
 }

@@ -58,14 +58,7 @@ class ProductionArtifactIT {
     @Test
     void servesWithAConfiguredDatabaseAndLogsOneJsonLinePerEvent() throws Exception {
         // The configured database when there is one, as for every other test; the embedded one otherwise.
-        Map<String, String> db = System.getenv("DB_URL") != null
-                ? Map.of("DB_URL", System.getenv("DB_URL"), "DB_USER", System.getenv().getOrDefault("DB_USER", ""),
-                        "DB_PASSWORD", System.getenv().getOrDefault("DB_PASSWORD", ""))
-                : EmbeddedPostgresServer.ensureStarted();
-        Map<String, String> env = new HashMap<>();
-        env.put("DB_URL", db.get("DB_URL"));
-        env.put("DB_USER", db.get("DB_USER"));
-        env.put("DB_PASSWORD", db.get("DB_PASSWORD"));
+        Map<String, String> env = TestDatabase.coordinates();
         env.put("BANLIST_ADMIN_KEY", ADMIN_KEY);
         try (PackagedService service = new PackagedService(env)) {
             HttpClient http = HttpClient.newHttpClient();

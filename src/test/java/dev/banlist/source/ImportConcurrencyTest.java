@@ -49,10 +49,7 @@ class ImportConcurrencyTest {
             holder.createStatement().execute("SELECT id FROM decisions WHERE origin = 'list:busy-import' AND value = '"
                     + dropped + "' AND ended_at IS NULL FOR UPDATE");
             long runId = Sources.startRun(id);
-            // the apply is now waiting for the row lock
-            Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() ->
-                    TestSupport.count("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'banlist'"
-                            + " AND wait_event_type = 'Lock' AND query LIKE 'UPDATE decisions d SET%'") == 1);
+            awaitApplyBlockedOnTheRowLock();
             admin().contentType("application/json").body("{\"during\":\"import\"}")
                     .patch("/api/v1/sources/" + id + "/labels").then().statusCode(200);
             admin().contentType("application/json").body("{\"value\":\"198.51.100.78\",\"origin\":\"concurrent\"}")
@@ -83,9 +80,7 @@ class ImportConcurrencyTest {
             holder.createStatement().execute("SELECT id FROM decisions WHERE origin = 'list:del-busy'"
                     + " AND ended_at IS NULL LIMIT 1 FOR UPDATE");
             long runId = Sources.startRun(id);
-            Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() ->
-                    TestSupport.count("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'banlist'"
-                            + " AND wait_event_type = 'Lock' AND query LIKE 'UPDATE decisions d SET%'") == 1);
+            awaitApplyBlockedOnTheRowLock();
             admin().delete("/api/v1/sources/" + id).then().statusCode(503).body("error_code", equalTo("DATABASE_BUSY"));
             Sources.awaitRun(id, runId);
             holder.rollback();
@@ -115,5 +110,12 @@ class ImportConcurrencyTest {
         assertEquals(0, TestSupport.count("SELECT count(*) FROM decisions WHERE origin = 'list:grace' AND ended_at IS NULL"
                 + " AND expires_at IS NOT NULL"));
         assertEquals(2, TestSupport.count("SELECT count(*) FROM decisions WHERE origin = 'list:grace'"), "no duplicates");
+    }
+
+    /** Waits until the import's apply is waiting for the row lock the test holds. */
+    private static void awaitApplyBlockedOnTheRowLock() {
+        Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(20)).until(() ->
+                TestSupport.count("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'banlist'"
+                        + " AND wait_event_type = 'Lock' AND query LIKE 'UPDATE decisions d SET%'") == 1);
     }
 }
