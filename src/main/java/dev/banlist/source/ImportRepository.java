@@ -56,6 +56,17 @@ class ImportRepository {
         return client.query("ANALYZE import_staging").execute().replaceWithVoid();
     }
 
+    /**
+     * Plans the diff below as hash anti-joins, whatever the statistics of {@code decisions} say, for the rest of
+     * the transaction. Right after a large import, before autovacuum has analyzed the table, the planner takes
+     * the source's open decisions for a handful of rows and picks a nested loop that reads the whole staging
+     * table once per decision: a million times a million comparisons for a million-entry list, which the
+     * statement timeout ends, failing the run. A hash anti-join is linear in both sides at any size.
+     */
+    Uni<Void> planDiff(SqlClient client) {
+        return client.query("SELECT set_config('enable_nestloop', 'off', true)").execute().replaceWithVoid();
+    }
+
     /** Ends open decisions of the source whose grace period (after the list dropped them) is over. */
     Uni<Integer> endExpired(SqlClient client, long sourceId) {
         return client.preparedQuery("UPDATE decisions SET ended_at = expires_at, end_reason = 'expired',"

@@ -251,6 +251,7 @@ public class ImportRunner {
                 .chain(() -> imports.createStaging(conn))
                 .chain(() -> stageAll(conn, entries, 0, chunk))
                 .chain(() -> imports.analyzeStaging(conn))
+                .chain(() -> imports.planDiff(conn))
                 .chain(() -> imports.endExpired(conn, source.id()))
                 .chain(() -> imports.removeMissing(conn, source.id(), source.banDuration()))
                 .invoke(removed -> changes[1] = removed)
