@@ -214,7 +214,7 @@ public class ImportRunner {
                         + " broken upstream than an empty list)", 200, null);
             }
             await(lock.verify());
-            status = apply(source, runId, entries, fetched, listParser);
+            status = apply(source, runId, entries, fetched, listParser, started);
         } catch (ImportFailure failure) {
             status = finishFailed(source, runId, failure, bytes, parser);
         } catch (DatabaseException failure) {
@@ -237,9 +237,12 @@ public class ImportRunner {
     }
 
     private String apply(SourceRepository.SourceRow source, long runId, ParsedList entries,
-            ListFetcher.Fetched fetched, ListParser parser) {
+            ListFetcher.Fetched fetched, ListParser parser, long started) {
         int chunk = config.applyChunkSize();
         int[] changes = new int[2];
+        // When each step ended (System.nanoTime), for the log line: staged, removed, added.
+        long[] at = new long[3];
+        long applyStarted = System.nanoTime();
         await(database.bulkWrite("source.import", config.applyTimeout(), conn -> imports
                 .awaitEarlierApply(conn, source.id(), config.applyTimeout(), lockTimeout)
                 .chain(() -> imports.holdSource(conn, source.id()))
@@ -251,21 +254,36 @@ public class ImportRunner {
                 .chain(() -> imports.createStaging(conn))
                 .chain(() -> stageAll(conn, entries, 0, chunk))
                 .chain(() -> imports.analyzeStaging(conn))
+                .invoke(() -> at[0] = System.nanoTime())
                 .chain(() -> imports.planDiff(conn))
                 .chain(() -> imports.endExpired(conn, source.id()))
                 .chain(() -> imports.removeMissing(conn, source.id(), source.banDuration()))
-                .invoke(removed -> changes[1] = removed)
+                .invoke(removed -> {
+                    changes[1] = removed;
+                    at[1] = System.nanoTime();
+                })
                 .chain(() -> imports.addNew(conn, source.id(), "list:" + source.name(), source.view().jail()))
-                .invoke(added -> changes[0] = added)
+                .invoke(added -> {
+                    changes[0] = added;
+                    at[2] = System.nanoTime();
+                })
                 .chain(() -> sources.finishRun(conn, runId, new RunOutcome(RunOutcome.SUCCESS, fetched.httpStatus(),
                         fetched.bytes(), entries.size(), changes[0], changes[1], entries.protectedCount(),
                         (int) parser.invalidLines(), RunOutcome.samples(parser), null, null)))
                 .chain(() -> sources.recordSuccess(conn, source.id(), runId, entries.size(), fetched.etag(),
                         fetched.lastModified(), fetched.sha256()))), config.applyTimeout().multipliedBy(2));
+        long committed = System.nanoTime();
         metrics.entries(source.name(), changes[0], changes[1]);
-        LOG.infof("Imported source %s: %d entries, %d added, %d removed, %d protected skipped, %d invalid lines",
-                source.name(), entries.size(), changes[0], changes[1], entries.protectedCount(), parser.invalidLines());
+        LOG.infof("Imported source %s: %d entries, %d added, %d removed, %d protected skipped, %d invalid lines;"
+                + " downloaded and parsed in %d ms, staged in %d ms, removed in %d ms, added in %d ms,"
+                + " committed in %d ms", source.name(), entries.size(), changes[0], changes[1],
+                entries.protectedCount(), parser.invalidLines(), millis(started, applyStarted),
+                millis(applyStarted, at[0]), millis(at[0], at[1]), millis(at[1], at[2]), millis(at[2], committed));
         return RunOutcome.SUCCESS;
+    }
+
+    private static long millis(long from, long to) {
+        return (to - from) / 1_000_000;
     }
 
     private Uni<Void> stageAll(io.vertx.mutiny.sqlclient.SqlClient conn, ParsedList entries, int from, int chunk) {
