@@ -40,10 +40,11 @@ class ImportScheduler {
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = SchemaNotMigrated.class)
     void tick() {
         try {
-            database.poll("source.due", conn -> sources.due(conn, MAX_DUE_PER_TICK))
+            // one connection for both: the due sources, and all of them for the gauges
+            database.poll("source.due", conn -> sources.due(conn, MAX_DUE_PER_TICK)
+                            .chain(due -> sources.list(conn).invoke(metrics::sources).replaceWith(due)))
                     .await().atMost(Duration.ofSeconds(30))
                     .forEach(runner::submitScheduled);
-            metrics.sources(database.poll("source.list", sources::list).await().atMost(Duration.ofSeconds(30)));
             if (failing) {
                 failing = false;
                 LOG.info("Looking for due sources works again");

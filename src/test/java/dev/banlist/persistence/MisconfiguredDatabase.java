@@ -14,7 +14,7 @@ final class MisconfiguredDatabase {
     }
 
     static void answersEverywhere(String code) {
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> given().get("/q/health/ready").then().statusCode(503)
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/q/health/ready").then().statusCode(503)
                 .body("checks.find { it.name == 'database' }.data.error_code", equalTo(code)));
         given().get("/q/health/live").then().statusCode(200);
         admin().get("/api/v1/check?ip=192.0.2.1").then().statusCode(503).body("error_code", equalTo(code));

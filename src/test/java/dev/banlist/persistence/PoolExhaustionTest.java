@@ -26,6 +26,8 @@ class PoolExhaustionTest {
         public Map<String, String> getConfigOverrides() {
             return Map.of(
                     "quarkus.datasource.reactive.max-size", "1",
+                    // the importer's scheduler would compete for the one connection
+                    "banlist.sources.schedule-tick", "1h",
                     "banlist.database.pool-wait-timeout", "200ms",
                     "banlist.database.lock-timeout", "2s",
                     "banlist.database.statement-timeout", "2500ms");
