@@ -23,6 +23,10 @@ public record IpNetwork(boolean ipv6, long hi, long lo, int prefix) {
     }
 
     public static IpNetwork parse(String text) {
+        IpNetwork v4 = text == null ? null : parseCanonicalV4(text);
+        if (v4 != null) {
+            return v4;
+        }
         if (text == null || text.isBlank()) {
             throw new InvalidNetworkException("must be an IPv4 or IPv6 address or CIDR network");
         }
@@ -56,6 +60,54 @@ public record IpNetwork(boolean ipv6, long hi, long lo, int prefix) {
             throw new InvalidNetworkException("'" + text + "' has host bits set; did you mean " + network + "?");
         }
         return network;
+    }
+
+    /**
+     * The common case of imported lists, without regular expressions or allocation: a valid IPv4 address or
+     * network ({@code a.b.c.d} or {@code a.b.c.d/n}, no leading zeros, host bits zero). Null for anything else,
+     * which the general parser then reads or explains.
+     */
+    private static IpNetwork parseCanonicalV4(String s) {
+        int n = s.length();
+        long address = 0;
+        int i = 0;
+        for (int octet = 0; octet < 4; octet++) {
+            if (octet > 0) {
+                if (i >= n || s.charAt(i) != '.') {
+                    return null;
+                }
+                i++;
+            }
+            int start = i;
+            int value = 0;
+            while (i < n && i - start < 3 && s.charAt(i) >= '0' && s.charAt(i) <= '9') {
+                value = value * 10 + (s.charAt(i) - '0');
+                i++;
+            }
+            if (i == start || value > 255 || (i - start > 1 && s.charAt(start) == '0')) {
+                return null;
+            }
+            address = (address << 8) | value;
+        }
+        int prefix = 32;
+        if (i < n) {
+            if (s.charAt(i) != '/' || i + 1 >= n || n - i - 1 > 2) {
+                return null;
+            }
+            prefix = 0;
+            for (int j = i + 1; j < n; j++) {
+                char c = s.charAt(j);
+                if (c < '0' || c > '9') {
+                    return null;
+                }
+                prefix = prefix * 10 + (c - '0');
+            }
+            if (prefix > 32) {
+                return null;
+            }
+        }
+        long mask = prefix == 0 ? 0 : (0xffffffffL << (32 - prefix)) & 0xffffffffL;
+        return (address & mask) == address ? new IpNetwork(false, 0, address, prefix) : null;
     }
 
     private static IpNetwork parseV4(String address, String text) {
