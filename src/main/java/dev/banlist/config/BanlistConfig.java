@@ -167,8 +167,12 @@ public interface BanlistConfig {
         @WithDefault("64K")
         io.quarkus.runtime.configuration.MemorySize maxLabelsSize();
 
-        /** Statement timeout of an import's apply transaction (it stages and diffs whole lists). */
-        @WithDefault("120s")
+        /**
+         * Statement timeout of an import's apply transaction (it stages and diffs whole lists) and of a source
+         * deletion. Generous: the first import of a million entries takes about half a minute on an idle 2-core
+         * machine and several times that under load, and only imports of the same source wait for it.
+         */
+        @WithDefault("10m")
         Duration applyTimeout();
     }
 }
