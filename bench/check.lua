@@ -7,6 +7,10 @@
 -- "<ip>[<tab><expected>]"; only the address is used here. Every thread starts at a different offset so that
 -- threads do not ask for the same address in lockstep.
 --
+-- With CHECK_DELAY_MS set in the environment, every connection pauses that many milliseconds before each request
+-- (wrk's delay()), so the load is at most connections * 1000 / CHECK_DELAY_MS requests/s instead of as many as
+-- the machine can serve (bench/import.sh uses it for a paced check load during an import).
+--
 -- done() prints the latency percentiles and one machine-readable line for bench/run.sh:
 --   BENCH rps=<requests/s> p50_ms=.. p90_ms=.. p99_ms=.. requests=.. non2xx=.. socket_errors=..
 
@@ -21,6 +25,14 @@ end
 
 local requests = {}
 local index = 1
+
+-- wrk looks for delay() when it loads the script, before init(): it has to be defined at the top level.
+local pause_ms = tonumber(os.getenv("CHECK_DELAY_MS") or "")
+if pause_ms and pause_ms > 0 then
+  function delay()
+    return pause_ms
+  end
+end
 
 local function urlencode(s)
   return (s:gsub("[^%w%.%-_~]", function(c) return string.format("%%%02X", string.byte(c)) end))

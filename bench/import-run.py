@@ -10,9 +10,11 @@ POST to the first poll that sees the final status (so it includes at most one po
 With --log (the service's JSON log), the run's own log line is looked up by its run_id (MDC) to split the time:
   fetch_s : started_at -> the start of the apply transaction (download, hashing, parsing, sorting). The run log
             records finished_at with now() inside the apply transaction, i.e. when that transaction began; for an
-            unchanged or failed run finished_at is the real end.
+            unchanged run finished_at is the real end; "-" for a failed run.
   apply_s : the start of the apply transaction -> the "Imported source ..." log line (written right after commit)
   server_s: started_at -> that log line (or finished_at when there is none)
+  steps_ms: the step durations the "Imported source" line reports, when the service writes them:
+            read (download and parse) / staged / removed / added / committed, in milliseconds, or "-"
 
 Prints one line of space-separated key=value pairs (status, run_id, wall_s, fetch_s, apply_s, server_s,
 entries, added, removed, bytes, error_code, started_at) and, with --json, writes the run as the API returned it
@@ -22,6 +24,7 @@ plus these figures.
 import argparse
 import datetime
 import json
+import re
 import sys
 import time
 import urllib.error
@@ -49,8 +52,12 @@ def parse_ts(text):
     return datetime.datetime.fromisoformat(t).replace(tzinfo=datetime.timezone.utc)
 
 
+STEPS = re.compile(r"downloaded and parsed in (\d+) ms, staged in (\d+) ms, removed in (\d+) ms, "
+                   r"added in (\d+) ms, committed in (\d+) ms")
+
+
 def log_line(path, run_id, wait):
-    """The timestamp of the run's final log line (Imported / is unchanged / failed), or None."""
+    """The timestamp and message of the run's final log line (Imported / is unchanged / failed), or None."""
     deadline = time.monotonic() + wait
     while True:
         found = None
@@ -68,11 +75,11 @@ def log_line(path, run_id, wait):
                     message = entry.get("message", "")
                     if message.startswith("Imported source") or message.startswith("Import of source") or (
                             message.startswith("Source ") and " is " in message):
-                        found = parse_ts(entry.get("timestamp"))
+                        found = (parse_ts(entry.get("timestamp")), message)
         except OSError:
             pass
         if found or time.monotonic() > deadline:
-            return found
+            return found or (None, None)
         time.sleep(0.1)
 
 
@@ -110,19 +117,22 @@ def main(argv):
 
     started = parse_ts(run.get("started_at"))
     finished = parse_ts(run.get("finished_at"))
-    logged = log_line(args.log, run_id, 3.0) if args.log else None
+    logged, message = log_line(args.log, run_id, 3.0) if args.log else (None, None)
     figures = {"status": run.get("status"), "run_id": run_id, "wall_s": "%.3f" % wall}
     if run.get("status") == "success" and started and finished and logged:
         figures["fetch_s"] = "%.3f" % (finished - started).total_seconds()
         figures["apply_s"] = "%.3f" % (logged - finished).total_seconds()
         figures["server_s"] = "%.3f" % (logged - started).total_seconds()
-    elif started and finished:
+    elif started and finished and run.get("status") in ("unchanged", "not_modified"):
+        # finished_at is the real end: nothing was applied.
         figures["fetch_s"] = "%.3f" % (finished - started).total_seconds()
         figures["apply_s"] = "-"
         figures["server_s"] = figures["fetch_s"]
     for k in ("entries", "added", "removed", "bytes", "error_code"):
         v = run.get(k)
         figures[k] = "-" if v is None else str(v)
+    steps = STEPS.search(message or "")
+    figures["steps_ms"] = "/".join(steps.groups()) if steps else "-"
     figures["started_at"] = run.get("started_at")
     if args.json:
         with open(args.json, "w") as f:

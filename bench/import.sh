@@ -8,8 +8,8 @@
 # (java -Xmx256m):
 #   A. imports with nothing else running: the list (first import), the same list again (downloaded, hashed and
 #      found unchanged), then the version with CHANGE of its entries changed; every one checked with SQL;
-#   B. the first import again while wrk drives GET /api/v1/check, then (after VACUUM ANALYZE) the same wrk run
-#      with the list applied and nothing importing: check latency during an import vs idle.
+#   B. wrk drives GET /api/v1/check: idle on the empty table, during the first import, and (after VACUUM ANALYZE)
+#      idle again with the list applied: check latency during an import vs idle.
 #
 # Needs root (it starts PostgreSQL and creates the database through bench/setup-db.sh), java, jcmd, curl, psql,
 # python3 and wrk. Everything it writes goes to bench/out/ (or $OUT); the service and the list server are
@@ -30,6 +30,10 @@ THREADS=${THREADS:-2}                # wrk -t
 WARMUP=${WARMUP:-10s}                # wrk warm-up before the import under load (JIT of the check path)
 DURATION=${DURATION:-20s}            # the idle wrk run after the import
 LOAD_TEST=${LOAD_TEST:-1}            # 1 = part B (check during an import), 0 = only part A
+PART_A=${PART_A:-1}                  # 0 = skip part A (only the check during an import)
+CHECK_DELAY_MS=${CHECK_DELAY_MS:-}   # pause of each wrk connection before each request (a paced check load of at
+                                     # most CONNECTIONS * 1000 / CHECK_DELAY_MS requests/s); empty = as fast as
+                                     # the machine serves
 PROBES=${PROBES:-10000}              # distinct addresses the check load cycles through
 SEED=${SEED:-42}                     # generator seed
 PORT=${PORT:-18080}                  # first port tried for the service (the next free one is used)
@@ -62,6 +66,9 @@ done
 [ "$N" -ge 2 ] && [ "$RUNS" -ge 1 ] || die "N must be at least 2 and RUNS positive"
 [ "${#ADMIN_KEY}" -ge 16 ] || die "BENCH_ADMIN_KEY must have at least 16 characters"
 [ -z "$PG_LOG_MS" ] || [[ "$PG_LOG_MS" =~ ^-?[0-9]+$ ]] || die "PG_LOG_MS must be a number of milliseconds"
+[ -z "$CHECK_DELAY_MS" ] || [[ "$CHECK_DELAY_MS" =~ ^[0-9]+$ ]] || die "CHECK_DELAY_MS must be a number of milliseconds"
+[ "$PART_A" = 1 ] || [ "$LOAD_TEST" = 1 ] || die "PART_A=0 and LOAD_TEST=0 leave nothing to measure"
+export CHECK_DELAY_MS # read by check.lua
 
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 mkdir -p "$OUT"
@@ -194,7 +201,7 @@ bench_psql() {
     -U "$BENCH_DB_USER" -d "$BENCH_DB_NAME" -tA "$@"
 }
 as_postgres() {
-  (cd /tmp && su postgres -c "psql --no-psqlrc -X -q -v ON_ERROR_STOP=1 -p $DB_PORT -d postgres -tA $*")
+  (cd / && su postgres -c "psql --no-psqlrc -X -q -v ON_ERROR_STOP=1 -p $DB_PORT -d postgres -tA $*")
 }
 checkpoint() {
   as_postgres "-c CHECKPOINT" >/dev/null 2>&1 || true
@@ -203,7 +210,8 @@ pg_log_offset=0
 fresh_database() {
   "$BENCH_DIR/setup-db.sh" --clean 2>&1 | sed 's/^/  /' >&2
   if [ -n "$PG_LOG_MS" ]; then
-    as_postgres "-c \"ALTER DATABASE $BENCH_DB_NAME SET log_min_duration_statement = $PG_LOG_MS\"" >/dev/null
+    as_postgres "-c \"ALTER DATABASE $BENCH_DB_NAME SET log_min_duration_statement = $PG_LOG_MS\"" \
+      "-c \"ALTER DATABASE $BENCH_DB_NAME SET log_parameter_max_length = 200\"" >/dev/null
   fi
   checkpoint
   pg_log_offset=$(stat -c %s "$PG_LOG" 2>/dev/null || echo 0)
@@ -303,10 +311,11 @@ PY
   [ "$oom" = 0 ] || log "WARNING: OutOfMemoryError in $SERVICE_LOG"
 }
 record_import() { # record_import <rep> <kind> <load1> <wal bytes or ->
-  printf 'import\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "${R[status]}" \
+  printf 'import\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "${R[status]}" \
     "${R[wall_s]}" "${R[fetch_s]:--}" "${R[apply_s]:--}" "${R[entries]}" "${R[added]}" "${R[removed]}" \
-    "${D[created]}" "${D[changed]}" "${D[active]}" "$4" "$3" "${R[error_code]}" >>"$RESULTS"
-  log "$2 (run $1): ${R[status]} in ${R[wall_s]} s (fetch+parse ${R[fetch_s]:--} s, apply ${R[apply_s]:--} s);" \
+    "${D[created]}" "${D[changed]}" "${D[active]}" "$4" "$3" "${R[error_code]}" "${R[steps_ms]:--}" >>"$RESULTS"
+  log "$2 (run $1): ${R[status]} in ${R[wall_s]} s (fetch+parse ${R[fetch_s]:--} s, apply ${R[apply_s]:--} s;" \
+    "steps read/staged/removed/added/committed ${R[steps_ms]:--} ms);" \
     "entries ${R[entries]}, added ${R[added]}, removed ${R[removed]}; rows created ${D[created]}, changed" \
     "${D[changed]}, active ${D[active]}; load ${3}${R[error_code]:+; error ${R[error_code]}}"
   if [ "${R[status]}" = failed ]; then
@@ -328,55 +337,63 @@ record_check() { # record_check <rep> <phase> <wrk output>
 
 # ---- Repetitions ------------------------------------------------------------------------------------------
 for run in $(seq 1 "$RUNS"); do
-  # Part A: first import, the same list again, the changed version.
-  log "run $run/$RUNS, part A: imports on a fresh database"
-  stop_service
-  fresh_database
-  serve v1
-  start_service "a-run$run"
-  create_source
+  if [ "$PART_A" = 1 ]; then
+    # Part A: first import, the same list again, the changed version.
+    log "run $run/$RUNS, part A: imports on a fresh database"
+    stop_service
+    fresh_database
+    serve v1
+    start_service "a-run$run"
+    create_source
 
-  load1=$(cut -d' ' -f1 /proc/loadavg)
-  lsn=$(wal_lsn)
-  import_run "first-run$run"
-  row_changes "${R[started_at]}"
-  record_import "$run" first "$load1" "$(wal_bytes "$lsn")"
-  [ "${R[status]}" = success ] || die "the first import did not succeed"
-  [ "${D[active]}" = "${R[entries]}" ] || die "expected ${R[entries]} active decisions, found ${D[active]}"
+    load1=$(cut -d' ' -f1 /proc/loadavg)
+    lsn=$(wal_lsn)
+    import_run "first-run$run"
+    row_changes "${R[started_at]}"
+    record_import "$run" first "$load1" "$(wal_bytes "$lsn")"
+    if [ "${R[status]}" = success ]; then
+      [ "${D[active]}" = "${R[entries]}" ] || die "expected ${R[entries]} active decisions, found ${D[active]}"
+    else
+      log "WARNING: the first import did not succeed"
+    fi
 
-  load1=$(cut -d' ' -f1 /proc/loadavg)
-  lsn=$(wal_lsn)
-  import_run "same-run$run"
-  row_changes "${R[started_at]}"
-  record_import "$run" same "$load1" "$(wal_bytes "$lsn")"
-  [ "${R[status]}" = unchanged ] || log "WARNING: the same list again ended ${R[status]}, not unchanged"
-  [ "${D[created]}" = 0 ] && [ "${D[changed]}" = 0 ] \
-    || log "WARNING: the unchanged run wrote rows: ${D[created]} created, ${D[changed]} changed"
+    load1=$(cut -d' ' -f1 /proc/loadavg)
+    lsn=$(wal_lsn)
+    import_run "same-run$run"
+    row_changes "${R[started_at]}"
+    record_import "$run" same "$load1" "$(wal_bytes "$lsn")"
+    [ "${R[status]}" = unchanged ] || log "WARNING: the same list again ended ${R[status]}, not unchanged"
+    [ "${D[created]}" = 0 ] && [ "${D[changed]}" = 0 ] \
+      || log "WARNING: the unchanged run wrote rows: ${D[created]} created, ${D[changed]} changed"
 
-  serve v2
-  load1=$(cut -d' ' -f1 /proc/loadavg)
-  lsn=$(wal_lsn)
-  import_run "changed-run$run"
-  row_changes "${R[started_at]}"
-  record_import "$run" changed "$load1" "$(wal_bytes "$lsn")"
-  if [ "${R[status]}" = success ]; then
-    [ "${R[added]}" = "$V2_ADDED" ] && [ "${R[removed]}" = "$V2_REMOVED" ] \
-      || log "WARNING: expected $V2_ADDED added and $V2_REMOVED removed"
-    [ "${D[created]}" = "${R[added]}" ] && [ "${D[changed]}" = "${R[removed]}" ] \
-      || log "WARNING: rows written (${D[created]} created, ${D[changed]} changed) differ from the run's counts"
+    serve v2
+    load1=$(cut -d' ' -f1 /proc/loadavg)
+    lsn=$(wal_lsn)
+    import_run "changed-run$run"
+    row_changes "${R[started_at]}"
+    record_import "$run" changed "$load1" "$(wal_bytes "$lsn")"
+    if [ "${R[status]}" = success ]; then
+      [ "${R[added]}" = "$V2_ADDED" ] && [ "${R[removed]}" = "$V2_REMOVED" ] \
+        || log "WARNING: expected $V2_ADDED added and $V2_REMOVED removed"
+      [ "${D[created]}" = "${R[added]}" ] && [ "${D[changed]}" = "${R[removed]}" ] \
+        || log "WARNING: rows written (${D[created]} created, ${D[changed]} changed) differ from the run's counts"
+    fi
+    memory_record "$run" a
+    save_pg_log "a-run$run"
+    serve v1
   fi
-  memory_record "$run" a
-  save_pg_log "a-run$run"
-  serve v1
 
   [ "$LOAD_TEST" = 1 ] || continue
   # Part B: the first import under check load, then the same load with nothing importing.
-  log "run $run/$RUNS, part B: first import while wrk -t$THREADS -c$CONNECTIONS drives GET /api/v1/check"
+  log "run $run/$RUNS, part B: first import while wrk -t$THREADS -c$CONNECTIONS drives GET /api/v1/check${CHECK_DELAY_MS:+ (each connection pausing $CHECK_DELAY_MS ms before each request)}"
   stop_service
   fresh_database
   start_service "b-run$run"
   create_source
   wrk_check "$WARMUP" "$RAW/wrk-warmup-run$run.txt" || die "wrk failed: $(tail -n 5 "$RAW/wrk-warmup-run$run.txt")"
+  wrk_check "$DURATION" "$RAW/wrk-idle_empty-run$run.txt" \
+    || die "wrk failed: $(tail -n 5 "$RAW/wrk-idle_empty-run$run.txt")"
+  record_check "$run" idle_empty "$RAW/wrk-idle_empty-run$run.txt"
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${RUN_TIMEOUT}s" -s "$BENCH_DIR/check.lua" "$BASE" -- "$PROBE_FILE" \
     "$ENFORCER_KEY" >"$RAW/wrk-import-run$run.txt" 2>&1 &
   WRK_PID=$!
@@ -391,12 +408,18 @@ for run in $(seq 1 "$RUNS"); do
   row_changes "${R[started_at]}"
   record_import "$run" first_loaded "$load1" "$(wal_bytes "$lsn")"
   record_check "$run" import "$RAW/wrk-import-run$run.txt"
-  [ "${R[status]}" = success ] || die "the import under check load did not succeed"
   memory_record "$run" b
-  bench_psql -c 'VACUUM ANALYZE decisions' >/dev/null
-  checkpoint
-  wrk_check "$DURATION" "$RAW/wrk-idle-run$run.txt" || die "wrk failed: $(tail -n 5 "$RAW/wrk-idle-run$run.txt")"
-  record_check "$run" idle "$RAW/wrk-idle-run$run.txt"
+  # A run that failed (e.g. its apply exceeded the statement timeout under the load) is recorded as such; the
+  # check figures during it stand, but there is no applied list to measure idle.
+  if [ "${R[status]}" = success ]; then
+    bench_psql -c 'VACUUM ANALYZE decisions' >/dev/null
+    checkpoint
+    wrk_check "$DURATION" "$RAW/wrk-idle_full-run$run.txt" \
+      || die "wrk failed: $(tail -n 5 "$RAW/wrk-idle_full-run$run.txt")"
+    record_check "$run" idle_full "$RAW/wrk-idle_full-run$run.txt"
+  else
+    log "WARNING: the import under check load did not succeed; no idle measurement with the list applied"
+  fi
   save_pg_log "b-run$run"
 done
 stop_service
@@ -408,9 +431,9 @@ if [ -n "$(git -C "$REPO" status --porcelain -- src pom.xml 2>/dev/null)" ]; the
 fi
 command="bench/import.sh"
 [ "$N" = 1000000 ] && [ "$CHANGE" = 0.01 ] && [ "$RUNS" = 3 ] && [ "$XMX" = 256m ] && [ -z "$JAVA_OPTS" ] \
-  && [ "$LOAD_TEST" = 1 ] && [ "$DURATION" = 20s ] && [ "$CONNECTIONS" = 16 ] && [ "$THREADS" = 2 ] \
-  && standard=1 || standard=0
-[ "$standard" = 1 ] || command="N=$N CHANGE=$CHANGE RUNS=$RUNS XMX=$XMX${JAVA_OPTS:+ JAVA_OPTS='$JAVA_OPTS'} LOAD_TEST=$LOAD_TEST CONNECTIONS=$CONNECTIONS THREADS=$THREADS DURATION=$DURATION bench/import.sh"
+  && [ "$LOAD_TEST" = 1 ] && [ "$PART_A" = 1 ] && [ -z "$CHECK_DELAY_MS" ] && [ "$DURATION" = 20s ] \
+  && [ "$CONNECTIONS" = 16 ] && [ "$THREADS" = 2 ] && standard=1 || standard=0
+[ "$standard" = 1 ] || command="N=$N CHANGE=$CHANGE RUNS=$RUNS XMX=$XMX${JAVA_OPTS:+ JAVA_OPTS='$JAVA_OPTS'} PART_A=$PART_A LOAD_TEST=$LOAD_TEST CONNECTIONS=$CONNECTIONS${CHECK_DELAY_MS:+ CHECK_DELAY_MS=$CHECK_DELAY_MS} THREADS=$THREADS DURATION=$DURATION bench/import.sh"
 
 META_DATE="$(date -u '+%Y-%m-%d %H:%M UTC')" META_COMMIT="$commit" META_CORES="$(nproc)" \
 META_CPU="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" \
@@ -422,7 +445,7 @@ META_PG_SETTINGS="$(bench_psql -F '=' -c "SELECT name, current_setting(name) FRO
 META_COMMAND="$command" META_RUNS="$RUNS" META_XMX="$XMX" META_JAVA_OPTS="$JAVA_OPTS" \
 META_MAX_HEAP_MIB="$MAX_HEAP_MIB" META_THREADS="$THREADS" META_CONNECTIONS="$CONNECTIONS" \
 META_WARMUP="$WARMUP" META_DURATION="$DURATION" META_LOAD="$LOAD_AT_START" META_EVENT_LOOPS="$EVENT_LOOPS" \
-META_POOL_SIZE="$DB_POOL_SIZE" \
+META_POOL_SIZE="$DB_POOL_SIZE" META_CHECK_DELAY_MS="$CHECK_DELAY_MS" \
 python3 - "$DATA/manifest.json" >"$RAW/meta.json" <<'PY'
 import json, os, sys
 meta = {k[5:].lower(): v for k, v in os.environ.items() if k.startswith("META_")}
