@@ -172,10 +172,10 @@ class SourceRepository {
                 .execute(Tuple.of(sourceId, currentRunId)).map(RowSet::rowCount);
     }
 
-    /** Writes a run's outcome. */
+    /** Writes a run's outcome; {@code clock_timestamp()}: in an apply, {@code now()} is when it began. */
     Uni<Void> finishRun(SqlClient client, long runId, RunOutcome outcome) {
         return client.preparedQuery("""
-                        UPDATE source_runs SET finished_at = now(), status = $2, http_status = $3, bytes = $4,
+                        UPDATE source_runs SET finished_at = clock_timestamp(), status = $2, http_status = $3, bytes = $4,
                             entries = $5, added = $6, removed = $7, protected = $8, invalid_lines = $9,
                             invalid_samples = $10::text::jsonb, error_code = $11, message = $12
                         WHERE id = $1""")
@@ -191,8 +191,9 @@ class SourceRepository {
         return client.preparedQuery("""
                         UPDATE sources SET status = 'ok', consecutive_failures = 0, consecutive_gone = 0,
                             entries = coalesce($2, entries), etag = $3, last_modified = $4,
-                            body_sha256 = coalesce($5, body_sha256), last_success_at = now(), last_run_id = $6,
-                            next_run_at = now() + interval_seconds * interval '1 second', updated_at = now()
+                            body_sha256 = coalesce($5, body_sha256), last_success_at = clock_timestamp(),
+                            last_run_id = $6, next_run_at = clock_timestamp() + interval_seconds * interval '1 second',
+                            updated_at = now()
                         WHERE id = $1 AND status <> 'deleting'""")
                 .execute(Tuple.from(new Object[] { id, entries, etag, lastModified, sha256, runId }))
                 .replaceWithVoid();
@@ -203,7 +204,8 @@ class SourceRepository {
             Duration retryIn) {
         return client.preparedQuery("""
                         UPDATE sources SET status = $2, consecutive_failures = $3, consecutive_gone = $4,
-                            last_run_id = $5, next_run_at = now() + $6 * interval '1 millisecond', updated_at = now()
+                            last_run_id = $5, next_run_at = clock_timestamp() + $6 * interval '1 millisecond',
+                            updated_at = now()
                         WHERE id = $1 AND status <> 'deleting'""")
                 .execute(Tuple.from(new Object[] { id, status, failures, gone, runId, retryIn.toMillis() }))
                 .replaceWithVoid();
