@@ -35,8 +35,4 @@ public class ProtectedRanges {
     public boolean overlaps(IpNetwork network) {
         return overlapping(network) != null;
     }
-
-    public List<IpNetwork> ranges() {
-        return ranges;
-    }
 }

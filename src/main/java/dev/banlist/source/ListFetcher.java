@@ -69,10 +69,6 @@ public class ListFetcher {
         this.userAgent = "banlist/" + version + " (blocklist importer)";
     }
 
-    String userAgent() {
-        return userAgent;
-    }
-
     private HttpClient client() {
         if (client == null) {
             synchronized (this) {

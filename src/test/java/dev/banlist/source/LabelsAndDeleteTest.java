@@ -44,7 +44,7 @@ class LabelsAndDeleteTest {
         patch(id, "{\"key\":\"value\",\"gone\":null,\"absent\":null,\"keep\":\"1\"}").then().statusCode(200)
                 .body("labels", equalTo(Map.of("keep", "1", "key", "value"))).body("set", equalTo(1))
                 .body("removed", equalTo(1));
-        Sources.source(id).getMap("labels").equals(Map.of("keep", "1", "key", "value"));
+        assertEquals(Map.of("keep", "1", "key", "value"), Sources.source(id).getMap("labels"));
         patch(id, "{\"key\":42}").then().statusCode(400);
         patch(id, "[1]").then().statusCode(400);
     }

@@ -8,7 +8,6 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import io.restassured.path.json.JsonPath;
 
@@ -87,13 +86,5 @@ final class Sources {
                 return rs.getString(1);
             }
         }
-    }
-
-    static Map<String, Object> map(Object... pairs) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>();
-        for (int i = 0; i + 1 < pairs.length; i += 2) {
-            m.put((String) pairs[i], pairs[i + 1]);
-        }
-        return m;
     }
 }
