@@ -38,6 +38,8 @@ public interface BanlistConfig {
 
     Decisions decisions();
 
+    Distribution distribution();
+
     Keys keys();
 
     Sources sources();
@@ -174,5 +176,64 @@ public interface BanlistConfig {
          */
         @WithDefault("10m")
         Duration applyTimeout();
+    }
+
+    /** The change stream, the in-memory index and what enforcers pull. */
+    interface Distribution {
+        /** How long change-log entries are kept; an older cursor is answered {@code 410 CURSOR_EXPIRED}. */
+        @WithDefault("7d")
+        Duration retention();
+
+        /** How often one replica purges change-log entries older than the retention. */
+        @WithDefault("1h")
+        Duration purgeInterval();
+
+        /** How often one replica ends decisions whose expiry has passed, so that they reach {@code deleted}. */
+        @WithDefault("1s")
+        Duration expiryInterval();
+
+        /** Most decisions ended by one expiry pass; more are left for the next pass. */
+        @WithDefault("10000")
+        int expiryBatch();
+
+        /**
+         * How often the in-memory index polls the change log when no notification arrived. Notifications
+         * (LISTEN/NOTIFY) normally wake it within milliseconds of a commit; this bounds staleness when they are lost.
+         */
+        @WithDefault("1s")
+        Duration indexPollInterval();
+
+        /** Change-log rows the index reads per query while catching up; a large import is applied in such pages. */
+        @WithDefault("20000")
+        int indexPageSize();
+
+        /**
+         * Readiness stays UP while the index was synchronised within this bound, also with the database
+         * unreachable: reads keep answering from the index (enforcers fail static) while writes answer 503.
+         */
+        @WithDefault("5m")
+        Duration maxStaleness();
+
+        /** Default and largest {@code limit} of one {@code /api/v1/stream} page (change-log rows). */
+        @WithDefault("10000")
+        int streamPageSize();
+
+        /** Longest accepted {@code wait} of a long poll. */
+        @WithDefault("60s")
+        Duration maxWait();
+
+        /** Most long polls waiting at once on one replica; more are answered at once without waiting. */
+        @WithDefault("10000")
+        int maxWaiters();
+
+        /**
+         * Duration reported to CrowdSec bouncers for a permanent decision, which their protocol cannot express.
+         */
+        @WithDefault("87600h")
+        Duration permanentDuration();
+
+        /** Most enforcer key names tracked by the last-pull-age gauge. */
+        @WithDefault("1000")
+        int maxTrackedKeys();
     }
 }

@@ -1,5 +1,6 @@
 package dev.banlist.decision;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import io.smallrye.mutiny.Uni;
@@ -9,8 +10,11 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
+import org.jboss.resteasy.reactive.RestResponse;
 
 import dev.banlist.error.RequestParams;
+import dev.banlist.index.IndexSynchronizer;
+import dev.banlist.index.IndexedDecision;
 import dev.banlist.error.ValidationException;
 import dev.banlist.net.IpNetwork;
 import dev.banlist.security.Roles;
@@ -20,10 +24,15 @@ import dev.banlist.security.Roles;
 @Produces(MediaType.APPLICATION_JSON)
 public class CheckResource {
 
-    private final DecisionService service;
+    /** Seconds since the database state a read served from the in-memory index reflects. */
+    public static final String STALENESS_HEADER = "X-Banlist-Staleness";
 
-    CheckResource(DecisionService service) {
+    private final DecisionService service;
+    private final IndexSynchronizer index;
+
+    CheckResource(DecisionService service, IndexSynchronizer index) {
         this.service = service;
+        this.index = index;
     }
 
     public record CheckResult(String ip, boolean banned, List<Decision> decisions) {
@@ -31,7 +40,7 @@ public class CheckResource {
 
     @GET
     @RolesAllowed({ Roles.ADMIN, Roles.AGENT, Roles.ENFORCER })
-    public Uni<CheckResult> check(@QueryParam("ip") String ip) {
+    public Uni<RestResponse<CheckResult>> check(@QueryParam("ip") String ip) {
         if (ip == null || ip.isBlank()) {
             throw ValidationException.of("ip", "is required");
         }
@@ -39,7 +48,24 @@ public class CheckResource {
         if (!address.isHost()) {
             throw ValidationException.of("ip", "must be a single address, not a network");
         }
+        List<IndexedDecision> hits = index.covering(address);
+        if (hits != null) {
+            List<Decision> decisions = new ArrayList<>(hits.size());
+            for (IndexedDecision hit : hits) {
+                decisions.add(IndexSynchronizer.decision(hit));
+            }
+            return Uni.createFrom().item(RestResponse.ResponseBuilder
+                    .ok(new CheckResult(address.toString(), !decisions.isEmpty(), decisions))
+                    .header(STALENESS_HEADER, staleness(index.stalenessSeconds()))
+                    .build());
+        }
+        // Before the index has loaded (the first seconds after a start), from the database.
         return service.covering(address)
-                .map(decisions -> new CheckResult(address.toString(), !decisions.isEmpty(), decisions));
+                .map(decisions -> RestResponse.ok(new CheckResult(address.toString(), !decisions.isEmpty(), decisions)));
+    }
+
+    /** Seconds with millisecond precision, as the staleness header carries them. */
+    public static String staleness(double seconds) {
+        return String.format(java.util.Locale.ROOT, "%.3f", seconds);
     }
 }

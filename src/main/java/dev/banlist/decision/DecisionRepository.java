@@ -17,13 +17,14 @@ import dev.banlist.net.IpNetwork;
 @ApplicationScoped
 public class DecisionRepository {
 
-    static final String ACTIVE = "ended_at IS NULL AND (expires_at IS NULL OR expires_at > now())";
+    /** SQL condition of an active decision (unended, unexpired) on unqualified columns of {@code decisions}. */
+    public static final String ACTIVE = "ended_at IS NULL AND (expires_at IS NULL OR expires_at > now())";
     /**
      * The value comes out as the API writes it: a host without its prefix ({@code host()}), a network as
      * {@code address/prefix}. PostgreSQL prints IPv6 compressed as RFC 5952 does, except IPv4-compatible forms
      * such as {@code ::1.2.3.4}, which {@link #toDecision} normalises.
      */
-    private static final String COLUMNS = "id, CASE WHEN masklen(value) = CASE family(value) WHEN 4 THEN 32 ELSE 128 END"
+    public static final String COLUMNS = "id, CASE WHEN masklen(value) = CASE family(value) WHEN 4 THEN 32 ELSE 128 END"
             + " THEN host(value) ELSE value::text END AS value, family(value) AS family, masklen(value) AS prefix,"
             + " type, origin, jail, reason, created_at, expires_at, ended_at";
 
@@ -164,7 +165,8 @@ public class DecisionRepository {
         return out;
     }
 
-    static Decision toDecision(Row row) {
+    /** Maps a row selected with {@link #COLUMNS}. */
+    public static Decision toDecision(Row row) {
         String value = row.getString("value");
         if (value.indexOf(':') >= 0 && value.indexOf('.') >= 0) {
             value = IpNetwork.parse(value).toString();

@@ -10,10 +10,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 
 import dev.banlist.error.ApiException;
 import dev.banlist.error.KeysetCursor;
+import dev.banlist.index.IndexSynchronizer;
 import dev.banlist.net.IpNetwork;
 import dev.banlist.persistence.Database;
 
-/** Owns the transaction boundary of every decision operation. */
+/**
+ * Owns the transaction boundary of every decision operation. A write returns once this replica's index has caught
+ * up with it, so that a client reads its own write here.
+ */
 @ApplicationScoped
 public class DecisionService {
 
@@ -21,10 +25,12 @@ public class DecisionService {
 
     private final Database database;
     private final DecisionRepository repository;
+    private final IndexSynchronizer index;
 
-    DecisionService(Database database, DecisionRepository repository) {
+    DecisionService(Database database, DecisionRepository repository, IndexSynchronizer index) {
         this.database = database;
         this.repository = repository;
+        this.index = index;
     }
 
     /** One page of a listing, and the cursor of the next page (null on the last page). */
@@ -44,6 +50,7 @@ public class DecisionService {
         List<NewDecision.Key> keys = new ArrayList<>(merged.keySet());
         return database.write("decision.create", conn -> repository.endExpired(conn, keys)
                         .chain(() -> repository.upsert(conn, distinct)))
+                .call(index::awaitSync)
                 .map(stored -> {
                     Map<NewDecision.Key, Decision> byKey = new LinkedHashMap<>();
                     for (Decision d : stored) {
@@ -83,11 +90,13 @@ public class DecisionService {
 
     public Uni<Decision> unban(long id) {
         return database.write("decision.unban", conn -> repository.end(conn, id))
+                .call(index::awaitSync)
                 .map(d -> found(d, "Active decision " + id));
     }
 
     public Uni<Integer> unbanMatching(IpNetwork value, String origin) {
-        return database.write("decision.unban", conn -> repository.endMatching(conn, value, origin));
+        return database.write("decision.unban", conn -> repository.endMatching(conn, value, origin))
+                .call(index::awaitSync);
     }
 
     private static Decision found(Decision decision, String what) {

@@ -53,6 +53,8 @@ public class ErrorResponses {
     private final ObjectMapper mapper;
     private final long maxBodySize;
 
+    static final String CROWDSEC_FORBIDDEN = "{\"message\":\"access forbidden\"}";
+
     ErrorResponses(ObjectMapper mapper,
             @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K") MemorySize maxBodySize) {
         this.mapper = mapper;
@@ -76,6 +78,9 @@ public class ErrorResponses {
 
     @ServerExceptionMapper({ UnauthorizedException.class, AuthenticationFailedException.class })
     public Response unauthenticated(HttpServerRequest request) {
+        if (crowdSecPath(request)) {
+            return crowdSecForbidden();
+        }
         return Response.fromResponse(respond(request, ErrorCode.UNAUTHENTICATED,
                 "A valid API key is required (X-Api-Key or Authorization: Bearer).", Map.of()))
                 .header("WWW-Authenticate", "Bearer").build();
@@ -83,7 +88,19 @@ public class ErrorResponses {
 
     @ServerExceptionMapper
     public Response forbidden(ForbiddenException e, HttpServerRequest request) {
+        if (crowdSecPath(request)) {
+            return crowdSecForbidden();
+        }
         return respond(request, ErrorCode.FORBIDDEN, "This API key's role may not do this.", Map.of());
+    }
+
+    /** The CrowdSec bouncer API ({@code /v1/}) answers any missing, bad or under-privileged key as CrowdSec does. */
+    private static boolean crowdSecPath(HttpServerRequest request) {
+        return request != null && request.path() != null && request.path().startsWith("/v1/");
+    }
+
+    private static Response crowdSecForbidden() {
+        return Response.status(403).type("application/json; charset=utf-8").entity(CROWDSEC_FORBIDDEN).build();
     }
 
     @ServerExceptionMapper
@@ -189,8 +206,16 @@ public class ErrorResponses {
             }
             switch (rc.statusCode()) {
                 case 413 -> write(rc, ErrorCode.PAYLOAD_TOO_LARGE, "The request body is too large.");
-                case 401 -> write(rc, ErrorCode.UNAUTHENTICATED, "A valid API key is required.");
-                case 403 -> write(rc, ErrorCode.FORBIDDEN, "This API key's role may not do this.");
+                case 401, 403 -> {
+                    if (rc.request().path() != null && rc.request().path().startsWith("/v1/")) {
+                        rc.response().setStatusCode(403).putHeader("Content-Type", "application/json; charset=utf-8")
+                                .end(CROWDSEC_FORBIDDEN);
+                    } else if (rc.statusCode() == 401) {
+                        write(rc, ErrorCode.UNAUTHENTICATED, "A valid API key is required.");
+                    } else {
+                        write(rc, ErrorCode.FORBIDDEN, "This API key's role may not do this.");
+                    }
+                }
                 case 404 -> write(rc, ErrorCode.NOT_FOUND, "No such resource.");
                 case 405 -> write(rc, ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed here.");
                 case 415 -> write(rc, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send application/json.");

@@ -8,9 +8,6 @@ import io.vertx.mutiny.pgclient.PgConnection;
 import io.vertx.mutiny.sqlclient.Tuple;
 import io.vertx.pgclient.PgConnectOptions;
 import jakarta.enterprise.context.ApplicationScoped;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
-
-import dev.banlist.config.BanlistConfig;
 
 /**
  * PostgreSQL session advisory locks held across the steps of a long job, on a connection of their own.
@@ -30,22 +27,20 @@ public class AdvisoryLocks {
      * while: the next apply of that source waits for this lock instead of colliding with the dying one.
      */
     public static final int SOURCE_APPLY = 0x424c0002;
+    /**
+     * Taken as a transaction lock ({@code pg_try_advisory_xact_lock}) by the change log's periodic jobs, so that one
+     * replica at a time runs each: the second key is one of the job ids below.
+     */
+    public static final int CHANGE_LOG_JOB = 0x424c0003;
+    public static final int EXPIRY_JOB = 1;
+    public static final int PURGE_JOB = 2;
 
     private final Vertx vertx;
-    private final BanlistConfig config;
-    private final String url;
-    private final String user;
-    private final Optional<String> password;
+    private final DirectConnections connections;
 
-    AdvisoryLocks(Vertx vertx, BanlistConfig config,
-            @ConfigProperty(name = "quarkus.datasource.reactive.url") Optional<String> url,
-            @ConfigProperty(name = "quarkus.datasource.username") Optional<String> user,
-            @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
+    AdvisoryLocks(Vertx vertx, DirectConnections connections) {
         this.vertx = vertx;
-        this.config = config;
-        this.url = url.orElse("");
-        this.user = user.orElse("");
-        this.password = password;
+        this.connections = connections;
     }
 
     /** A held lock; closing it releases the lock. */
@@ -69,11 +64,7 @@ public class AdvisoryLocks {
 
     /** Takes the lock if it is free; an empty result when another session holds it. */
     public Uni<Optional<Held>> tryLock(int lockClass, long id) {
-        PgConnectOptions options = PgConnectOptions.fromUri(url)
-                .setUser(user)
-                .setConnectTimeout((int) config.database().connectTimeout().toMillis())
-                .addProperty("application_name", "banlist-lock");
-        password.ifPresent(options::setPassword);
+        PgConnectOptions options = connections.options("banlist-lock");
         return PgConnection.connect(vertx, options)
                 .onFailure().transform(failure -> DatabaseErrors.classify("advisory_lock", failure))
                 .chain(conn -> conn.preparedQuery("SELECT pg_try_advisory_lock($1, $2)")

@@ -85,6 +85,24 @@ public class Database {
     }
 
     /**
+     * Several reads that must see one consistent state: a repeatable-read, read-only transaction. Bounded like
+     * {@link #read}; not retried (it takes no locks).
+     */
+    public <T> Uni<T> snapshotRead(String operation, Function<SqlConnection, Uni<T>> work) {
+        return snapshotRead(operation, readTimeout, work);
+    }
+
+    /** {@link #snapshotRead} with its own bound, for reading the whole active set. */
+    public <T> Uni<T> snapshotRead(String operation, Duration timeout, Function<SqlConnection, Uni<T>> work) {
+        return Uni.createFrom().deferred(() -> pool.get().withTransaction(conn -> conn
+                        .query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute()
+                        .chain(() -> work.apply(conn))))
+                .ifNoItem().after(timeout)
+                .failWith(() -> new DatabaseException(ErrorCode.DATABASE_TIMEOUT, null, operation, null))
+                .onFailure().transform(failure -> metrics.classifyAndCountBusy(operation, failure));
+    }
+
+    /**
      * A read for background refreshers that keep serving their last state when the database fails and report
      * failures themselves (on change, not on every poll).
      */

@@ -11,7 +11,11 @@ import org.eclipse.microprofile.health.Readiness;
 
 import dev.banlist.config.BanlistConfig;
 
-/** Ready when the database answers and the schema is migrated; otherwise DOWN with the error code saying which. */
+/**
+ * Ready when the database answers, the schema is migrated and the in-memory index is loaded. With the database
+ * unreachable it stays UP, for read traffic, while the index is fresh (it names the database error all the same);
+ * otherwise DOWN with the error code saying which.
+ */
 @Readiness
 @ApplicationScoped
 public class DatabaseReadinessCheck implements AsyncHealthCheck {
@@ -19,11 +23,13 @@ public class DatabaseReadinessCheck implements AsyncHealthCheck {
     private final Instance<Pool> pool;
     private final SchemaMigrator migrator;
     private final BanlistConfig config;
+    private final ReadFallback fallback;
 
-    DatabaseReadinessCheck(Instance<Pool> pool, SchemaMigrator migrator, BanlistConfig config) {
+    DatabaseReadinessCheck(Instance<Pool> pool, SchemaMigrator migrator, BanlistConfig config, ReadFallback fallback) {
         this.pool = pool;
         this.migrator = migrator;
         this.config = config;
+        this.fallback = fallback;
     }
 
     @Override
@@ -40,12 +46,31 @@ public class DatabaseReadinessCheck implements AsyncHealthCheck {
         // withConnection, not Pool#query: the latter trips vertx-sql-client#1706 when the database is down.
         return pool.get().withConnection(conn -> conn.query("SELECT 1 FROM decisions LIMIT 1").execute())
                 .ifNoItem().after(config.database().healthTimeout()).fail()
-                .map(rows -> builder.up().withData("schema", "migrated").withData("schema_version", schema.version()).build())
+                .map(rows -> {
+                    builder.withData("schema", "migrated").withData("schema_version", schema.version());
+                    describeFallback(builder);
+                    // Serving checks from a half-loaded or missing index would answer "not banned" wrongly.
+                    return (fallback.fresh() ? builder.up() : builder.down()).build();
+                })
                 .onFailure().recoverWithItem(failure -> {
                     Throwable classified = DatabaseErrors.classify("health", failure);
                     String code = classified instanceof DatabaseException db ? db.code().name()
                             : classified instanceof io.smallrye.mutiny.TimeoutException ? "DATABASE_TIMEOUT" : "INTERNAL_ERROR";
-                    return builder.down().withData("schema", "migrated").withData("error_code", code).build();
+                    builder.withData("schema", "migrated").withData("error_code", code);
+                    describeFallback(builder);
+                    return (fallback.fresh() ? builder.up() : builder.down()).build();
                 });
+    }
+
+    private void describeFallback(HealthCheckResponseBuilder builder) {
+        fallback.describe().forEach((key, value) -> {
+            if (value instanceof Boolean b) {
+                builder.withData(key, b);
+            } else if (value instanceof Number n && !(value instanceof Double)) {
+                builder.withData(key, n.longValue());
+            } else {
+                builder.withData(key, String.valueOf(value));
+            }
+        });
     }
 }

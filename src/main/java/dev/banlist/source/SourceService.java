@@ -10,6 +10,7 @@ import org.jboss.logging.Logger;
 import dev.banlist.error.ApiException;
 import dev.banlist.error.ErrorCode;
 import dev.banlist.error.ValidationException;
+import dev.banlist.index.IndexSynchronizer;
 import dev.banlist.persistence.Database;
 
 /** Owns the transaction boundary of every source operation but the import itself ({@link ImportRunner}). */
@@ -18,14 +19,16 @@ public class SourceService {
 
     private static final Logger LOG = Logger.getLogger(SourceService.class);
 
+    private final IndexSynchronizer index;
     private final Database database;
     private final SourceRepository repository;
     private final SourceLabels labels;
     private final java.time.Duration bulkTimeout;
 
     SourceService(Database database, SourceRepository repository, SourceLabels labels,
-            dev.banlist.config.BanlistConfig config) {
+            dev.banlist.config.BanlistConfig config, IndexSynchronizer index) {
         this.database = database;
+        this.index = index;
         this.repository = repository;
         this.labels = labels;
         this.bulkTimeout = config.sources().applyTimeout();
@@ -115,6 +118,7 @@ public class SourceService {
                             return repository.endDecisions(conn, id)
                                     .call(() -> repository.delete(conn, id));
                         })))
+                .call(index::awaitSync)
                 .invoke(ended -> LOG.infof("Deleted source %d and ended its %d decisions", id, ended));
     }
 

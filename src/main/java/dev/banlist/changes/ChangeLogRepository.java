@@ -1,0 +1,139 @@
+package dev.banlist.changes;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.mutiny.sqlclient.Row;
+import io.vertx.mutiny.sqlclient.RowSet;
+import io.vertx.mutiny.sqlclient.SqlClient;
+import io.vertx.mutiny.sqlclient.SqlConnection;
+import io.vertx.mutiny.sqlclient.Tuple;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import dev.banlist.decision.Decision;
+import dev.banlist.decision.DecisionRepository;
+
+/** SQL of the change log ({@code decision_changes}, filled by triggers on {@code decisions}) and its readers. */
+@ApplicationScoped
+public class ChangeLogRepository {
+
+    /** One change-log row with the current state of its decision as the reading transaction sees it. */
+    public record Change(String txid, long seq, Decision decision, boolean active) {
+    }
+
+    /** The snapshot of the caller's (repeatable read) transaction: the cursor of what it reads. */
+    public Uni<String> currentSnapshot(SqlClient client) {
+        return client.query("SELECT pg_current_snapshot()::text").execute()
+                .map(rows -> rows.iterator().next().getString(0));
+    }
+
+    /** Whether changes a cursor has not seen may have been purged. */
+    public Uni<Boolean> expired(SqlClient client, ChangeCursor cursor) {
+        return client.preparedQuery("SELECT pg_snapshot_xmin($1::text::pg_snapshot) <= purged_through FROM change_log_state")
+                .execute(Tuple.of(cursor.from()))
+                .map(rows -> rows.iterator().next().getBoolean(0));
+    }
+
+    /**
+     * Change-log rows of transactions not visible in {@code from} but visible in {@code to}, after the row
+     * ({@code afterTxid}, {@code afterSeq}) in (txid, seq) order, at most {@code limit}.
+     */
+    public Uni<List<Change>> page(SqlClient client, String from, String to, String afterTxid, long afterSeq, int limit) {
+        // The columns of decisions and decision_changes do not overlap, so the decision columns need no alias.
+        return client.preparedQuery("SELECT c.txid::text AS txid, c.seq, " + DecisionRepository.COLUMNS
+                        + ", (" + DecisionRepository.ACTIVE + ") AS active"
+                        + " FROM decision_changes c JOIN decisions d ON d.id = c.decision_id"
+                        + " WHERE c.txid >= pg_snapshot_xmin($1::text::pg_snapshot)"
+                        + " AND NOT pg_visible_in_snapshot(c.txid, $1::text::pg_snapshot)"
+                        + " AND pg_visible_in_snapshot(c.txid, $2::text::pg_snapshot)"
+                        + " AND (c.txid, c.seq) > ($3::text::xid8, $4::bigint)"
+                        + " ORDER BY c.txid, c.seq LIMIT $5")
+                .execute(Tuple.of(from, to, afterTxid == null ? "0" : afterTxid, afterSeq, limit))
+                .map(rows -> {
+                    List<Change> out = new ArrayList<>(rows.size());
+                    for (Row row : rows) {
+                        out.add(new Change(row.getString("txid"), row.getLong("seq"),
+                                DecisionRepository.toDecision(row), row.getBoolean("active")));
+                    }
+                    return out;
+                });
+    }
+
+    /** Every active decision, streamed in chunks; the caller's transaction must be open while it is consumed. */
+    public Multi<Decision> active(SqlConnection connection, int fetchSize) {
+        return connection.prepare("SELECT " + DecisionRepository.COLUMNS + " FROM decisions WHERE " + DecisionRepository.ACTIVE)
+                .onItem().transformToMulti(statement -> statement.createStream(fetchSize).toMulti())
+                .map(DecisionRepository::toDecision);
+    }
+
+    /** Active decisions with one of these exact values. */
+    public Uni<List<Decision>> activeWithValues(SqlClient client, Collection<String> values) {
+        return client.preparedQuery("SELECT " + DecisionRepository.COLUMNS + " FROM decisions"
+                        + " WHERE value = ANY($1::text[]::cidr[]) AND " + DecisionRepository.ACTIVE)
+                .execute(Tuple.of(values.toArray(String[]::new)))
+                .map(rows -> {
+                    List<Decision> out = new ArrayList<>(rows.size());
+                    for (Row row : rows) {
+                        out.add(DecisionRepository.toDecision(row));
+                    }
+                    return out;
+                });
+    }
+
+    /**
+     * Ends, as {@code expired}, up to {@code batch} open decisions whose expiry has passed, skipping rows another
+     * transaction holds (the next pass takes them). Returns how many; the triggers log them as changes.
+     */
+    public Uni<Integer> endExpired(SqlClient client, int batch) {
+        return client.preparedQuery("""
+                        UPDATE decisions SET ended_at = expires_at, end_reason = 'expired', updated_at = now()
+                        WHERE id IN (SELECT id FROM decisions WHERE ended_at IS NULL AND expires_at <= now()
+                                     ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)""")
+                .execute(Tuple.of(batch))
+                .map(RowSet::rowCount);
+    }
+
+    /**
+     * Deletes up to {@code batch} change-log rows older than the retention and records the largest purged
+     * transaction id, which expires every cursor that could have missed them. Returns how many.
+     */
+    public Uni<Integer> purge(SqlClient client, Duration retention, int batch) {
+        return client.preparedQuery("""
+                        WITH gone AS (
+                            DELETE FROM decision_changes WHERE seq IN (
+                                SELECT seq FROM decision_changes WHERE changed_at < now() - $1::bigint * interval '1 millisecond'
+                                ORDER BY seq LIMIT $2)
+                            RETURNING txid),
+                        marked AS (
+                            UPDATE change_log_state SET purged_through = greatest(purged_through, (SELECT max(txid) FROM gone))
+                            WHERE EXISTS (SELECT 1 FROM gone))
+                        SELECT count(*) FROM gone""")
+                .execute(Tuple.of(retention.toMillis(), batch))
+                .map(rows -> rows.iterator().next().getLong(0).intValue());
+    }
+
+    /** Server-side cursors of CrowdSec bouncers not used within the retention. */
+    public Uni<Integer> purgeBouncerCursors(SqlClient client, Duration retention) {
+        return client.preparedQuery("DELETE FROM bouncer_cursors WHERE updated_at < now() - $1::bigint * interval '1 millisecond'")
+                .execute(Tuple.of(retention.toMillis()))
+                .map(RowSet::rowCount);
+    }
+
+    public Uni<String> bouncerCursor(SqlClient client, String keyName, String clientAddress) {
+        return client.preparedQuery("SELECT cursor FROM bouncer_cursors WHERE key_name = $1 AND client = $2")
+                .execute(Tuple.of(keyName, clientAddress))
+                .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
+    }
+
+    public Uni<Void> saveBouncerCursor(SqlClient client, String keyName, String clientAddress, String cursor) {
+        return client.preparedQuery("""
+                        INSERT INTO bouncer_cursors (key_name, client, cursor) VALUES ($1, $2, $3)
+                        ON CONFLICT (key_name, client) DO UPDATE SET cursor = excluded.cursor, updated_at = now()""")
+                .execute(Tuple.of(keyName, clientAddress, cursor))
+                .replaceWithVoid();
+    }
+}

@@ -1,0 +1,299 @@
+package dev.banlist.distribution.crowdsec;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.mutiny.core.buffer.Buffer;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HEAD;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
+import org.jboss.resteasy.reactive.RestMulti;
+
+import dev.banlist.changes.ChangeCursor;
+import dev.banlist.changes.ChangeLog;
+import dev.banlist.changes.ChangeLogRepository;
+import dev.banlist.config.BanlistConfig;
+import dev.banlist.decision.CheckResource;
+import dev.banlist.decision.Decision;
+import dev.banlist.distribution.DistributionMetrics;
+import dev.banlist.error.ApiException;
+import dev.banlist.error.ErrorCode;
+import dev.banlist.error.RequestParams;
+import dev.banlist.error.ValidationException;
+import dev.banlist.index.IndexSynchronizer;
+import dev.banlist.index.IndexedDecision;
+import dev.banlist.net.IpNetwork;
+import dev.banlist.persistence.Database;
+import dev.banlist.security.Roles;
+
+/**
+ * CrowdSec's bouncer API, so that existing bouncers work unchanged: point lookups answered from the in-memory
+ * index, and the decision stream with the cursor kept on the server per API key and client address, because
+ * CrowdSec bouncers keep none (follow-up polls carry no {@code startup} at all).
+ */
+@Path("/v1/decisions")
+@Produces(CrowdSecResource.JSON)
+public class CrowdSecResource {
+
+    static final String JSON = "application/json; charset=utf-8";
+    private static final int PAGE = 10_000;
+    private static final int CHUNK = 2000;
+    private static final ChangeLog.Delta END = new ChangeLog.Delta(null, List.of(), List.of(), false);
+
+    private final IndexSynchronizer index;
+    private final ChangeLog changeLog;
+    private final ChangeLogRepository repository;
+    private final Database database;
+    private final DistributionMetrics metrics;
+    private final Duration permanent;
+
+    CrowdSecResource(IndexSynchronizer index, ChangeLog changeLog, ChangeLogRepository repository, Database database,
+            DistributionMetrics metrics, BanlistConfig config) {
+        this.index = index;
+        this.changeLog = changeLog;
+        this.repository = repository;
+        this.database = database;
+        this.metrics = metrics;
+        this.permanent = config.distribution().permanentDuration();
+    }
+
+    @GET
+    @RolesAllowed({ Roles.ADMIN, Roles.ENFORCER })
+    public RestMulti<Buffer> decisions(@QueryParam("ip") String ip, @QueryParam("range") String range,
+            @QueryParam("scope") String scope, @QueryParam("value") String value, @QueryParam("type") String type,
+            @QueryParam("origins") String origins, @QueryParam("scenarios_containing") String containing,
+            @QueryParam("scenarios_not_containing") String notContaining, @QueryParam("contains") String contains) {
+        boolean containing0 = RequestParams.bool("contains", contains, true);
+        CrowdSecFilter filter = CrowdSecFilter.of(scope, origins, containing, notContaining, type);
+        List<Decision> found = lookup(RequestParams.network("ip", ip), RequestParams.network("range", range),
+                RequestParams.network("value", value), containing0);
+        List<Decision> matching = new ArrayList<>();
+        for (Decision d : found) {
+            if (filter.test(d)) {
+                matching.add(d);
+            }
+        }
+        Instant now = Instant.now();
+        long[] bytes = new long[1];
+        Multi<Buffer> body = matching.isEmpty()
+                ? Multi.createFrom().item(Buffer.buffer("null"))
+                : Multi.createBy().concatenating().streams(
+                        Multi.createFrom().item(Buffer.buffer("[")),
+                        chunks(matching, now),
+                        Multi.createFrom().item(Buffer.buffer("]")));
+        return RestMulti.fromMultiData(body.invoke(b -> bytes[0] += b.length())
+                        .onCompletion().invoke(() -> metrics.streamed("crowdsec", "lookup", bytes[0])))
+                .encodeAsJsonArray(false)
+                .header("Content-Type", JSON)
+                .header(CheckResource.STALENESS_HEADER, CheckResource.staleness(index.stalenessSeconds()))
+                .build();
+    }
+
+    @HEAD
+    @RolesAllowed({ Roles.ADMIN, Roles.ENFORCER })
+    public Response decisionsHead() {
+        return Response.ok().type(JSON).build();
+    }
+
+    private List<Decision> lookup(IpNetwork ip, IpNetwork range, IpNetwork value, boolean contains) {
+        if (ip != null && !ip.isHost()) {
+            throw ValidationException.of("ip", "must be a single address, not a network");
+        }
+        IpNetwork target = ip != null ? ip : range != null ? range : value;
+        List<IndexedDecision> entries;
+        if (target == null) {
+            IndexSynchronizer.View view = index.view();
+            entries = view == null ? null : List.of(view.entries());
+        } else if (value != null && ip == null && range == null) {
+            entries = exact(index.covering(target), target);
+        } else {
+            entries = contains ? index.covering(target) : index.within(target);
+        }
+        if (entries == null) {
+            throw new ApiException(ErrorCode.INDEX_LOADING, "The index is still loading; retry in a few seconds.");
+        }
+        List<Decision> out = new ArrayList<>(entries.size());
+        for (IndexedDecision e : entries) {
+            out.add(IndexSynchronizer.decision(e));
+        }
+        return out;
+    }
+
+    private static List<IndexedDecision> exact(List<IndexedDecision> covering, IpNetwork network) {
+        if (covering == null) {
+            return null;
+        }
+        List<IndexedDecision> out = new ArrayList<>();
+        for (IndexedDecision e : covering) {
+            if (e.prefix() == network.prefix()) {
+                out.add(e);
+            }
+        }
+        return out;
+    }
+
+    @HEAD
+    @Path("/stream")
+    @RolesAllowed({ Roles.ADMIN, Roles.ENFORCER })
+    public Response streamHead() {
+        return Response.ok().type(JSON).build();
+    }
+
+    /**
+     * {@code startup=true} (or no cursor stored for this key and address, or one past the retention): every
+     * active decision. Otherwise what changed since this key and address last pulled. The cursor is stored once
+     * the body has been produced, just before its last byte.
+     */
+    @GET
+    @Path("/stream")
+    @RolesAllowed({ Roles.ADMIN, Roles.ENFORCER })
+    public RestMulti<Buffer> stream(@QueryParam("startup") String startup, @QueryParam("scopes") String scopes,
+            @QueryParam("origins") String origins, @QueryParam("scenarios_containing") String containing,
+            @QueryParam("scenarios_not_containing") String notContaining,
+            @Context SecurityContext security, @Context HttpServerRequest request) {
+        boolean fromStart = RequestParams.bool("startup", startup, false);
+        CrowdSecFilter filter = CrowdSecFilter.of(scopes == null ? CrowdSecFilter.DEFAULT_STREAM_SCOPES : scopes,
+                origins, containing, notContaining, null);
+        String key = security.getUserPrincipal().getName();
+        String client = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+        metrics.pulled(key);
+        Uni<ChangeCursor> since = fromStart ? Uni.createFrom().nullItem()
+                : database.read("crowdsec.cursor", conn -> repository.bouncerCursor(conn, key, client))
+                        .chain(stored -> {
+                            if (stored == null) {
+                                return Uni.createFrom().nullItem();
+                            }
+                            ChangeCursor cursor = ChangeCursor.decode("cursor", stored);
+                            return changeLog.expired("crowdsec.cursor", cursor).map(expired -> expired ? null : cursor);
+                        });
+        return RestMulti.fromMultiData(since.onItem().transformToMulti(cursor -> {
+                    long[] bytes = new long[1];
+                    String kind = cursor == null ? "snapshot" : "delta";
+                    Multi<Buffer> body = cursor == null ? snapshot(filter, key, client) : delta(cursor, filter, key, client);
+                    return body.invoke(b -> bytes[0] += b.length())
+                            .onCompletion().invoke(() -> metrics.streamed("crowdsec", kind, bytes[0]));
+                }))
+                .encodeAsJsonArray(false)
+                .build();
+    }
+
+    private Multi<Buffer> snapshot(CrowdSecFilter filter, String key, String client) {
+        IndexSynchronizer.View view = index.view();
+        if (view == null) {
+            throw new ApiException(ErrorCode.INDEX_LOADING, "The index is still loading; retry in a few seconds.");
+        }
+        List<Decision> matching = new ArrayList<>();
+        for (IndexedDecision e : view.entries()) {
+            Decision d = IndexSynchronizer.decision(e);
+            if (filter.test(d)) {
+                matching.add(d);
+            }
+        }
+        Multi<Buffer> added = matching.isEmpty() ? Multi.createFrom().item(Buffer.buffer("null"))
+                : Multi.createBy().concatenating().streams(Multi.createFrom().item(Buffer.buffer("[")),
+                        chunks(matching, Instant.now()), Multi.createFrom().item(Buffer.buffer("]")));
+        return Multi.createBy().concatenating().streams(
+                Multi.createFrom().item(Buffer.buffer("{\"deleted\":null,\"new\":")),
+                added,
+                save(key, client, view.cursor()));
+    }
+
+    private Multi<Buffer> chunks(List<Decision> decisions, Instant now) {
+        Iterable<Buffer> chunks = () -> new Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return next < decisions.size();
+            }
+
+            @Override
+            public Buffer next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                int end = Math.min(decisions.size(), next + CHUNK);
+                StringBuilder out = new StringBuilder((end - next) * 160);
+                for (int i = next; i < end; i++) {
+                    if (i > 0) {
+                        out.append(',');
+                    }
+                    CrowdSecDecisions.append(out, decisions.get(i), now, permanent);
+                }
+                next = end;
+                return Buffer.buffer(out.toString());
+            }
+        };
+        return Multi.createFrom().iterable(chunks);
+    }
+
+    /** Reading state of one pass over a delta: its position, where it ends, whether anything was written. */
+    private static final class Pass {
+        ChangeCursor cursor;
+        String target;
+        boolean done;
+        boolean wrote;
+
+        Pass(ChangeCursor cursor) {
+            this.cursor = cursor;
+        }
+    }
+
+    /**
+     * Two passes over the same changes (one for {@code deleted}, one for {@code new}) a page at a time, so a delta
+     * of a million decisions is never held whole: both end at the snapshot the first page was read at.
+     */
+    private Multi<Buffer> delta(ChangeCursor since, CrowdSecFilter filter, String key, String client) {
+        Pass deletions = new Pass(since);
+        return Multi.createBy().concatenating().streams(
+                Multi.createFrom().item(Buffer.buffer("{\"deleted\":")),
+                pass(deletions, filter, true),
+                Multi.createFrom().item(Buffer.buffer(",\"new\":")),
+                Multi.createFrom().deferred(() -> pass(new Pass(since.continuing(deletions.target, "0", 0)), filter, false)),
+                Multi.createFrom().deferred(() -> save(key, client, ChangeCursor.at(deletions.target))));
+    }
+
+    private Multi<Buffer> pass(Pass pass, CrowdSecFilter filter, boolean deleted) {
+        Multi<Buffer> pages = Multi.createBy().repeating()
+                .uni(() -> pass, p -> p.done ? Uni.createFrom().item(END)
+                        : changeLog.delta("crowdsec.stream", p.cursor, PAGE, filter).invoke(d -> {
+                            p.cursor = d.next();
+                            p.target = d.next().partial() ? d.next().to() : d.next().from();
+                            p.done = !d.more();
+                        }))
+                .until(d -> d == END)
+                .map(d -> {
+                    List<Decision> list = deleted ? d.deleted() : d.added();
+                    StringBuilder out = new StringBuilder(list.size() * 160 + 1);
+                    Instant now = Instant.now();
+                    for (Decision decision : list) {
+                        out.append(pass.wrote ? ',' : '[');
+                        pass.wrote = true;
+                        CrowdSecDecisions.append(out, decision, now, permanent);
+                    }
+                    return Buffer.buffer(out.toString());
+                });
+        // An empty page writes nothing: an empty chunk would end a chunked body.
+        return Multi.createBy().concatenating().streams(pages.select().where(b -> b.length() > 0),
+                Multi.createFrom().deferred(() -> Multi.createFrom().item(Buffer.buffer(pass.wrote ? "]" : "null"))));
+    }
+
+    private Multi<Buffer> save(String key, String client, ChangeCursor cursor) {
+        return Multi.createFrom().uni(database.write("crowdsec.cursor",
+                        conn -> repository.saveBouncerCursor(conn, key, client, cursor.encode()))
+                .map(ignored -> Buffer.buffer("}")));
+    }
+}

@@ -1,0 +1,350 @@
+package dev.banlist.index;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.subscription.UniEmitter;
+import io.vertx.mutiny.core.Vertx;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import org.jboss.logging.Logger;
+
+import dev.banlist.changes.ChangeCursor;
+import dev.banlist.changes.ChangeLog;
+import dev.banlist.changes.ChangeLogRepository;
+import dev.banlist.changes.ChangeLogRepository.Change;
+import dev.banlist.changes.ChangeNotifier;
+import dev.banlist.config.BanlistConfig;
+import dev.banlist.decision.Decision;
+import dev.banlist.error.ApiException;
+import dev.banlist.error.ErrorCode;
+import dev.banlist.net.IpNetwork;
+import dev.banlist.persistence.Database;
+import dev.banlist.persistence.ReadFallback;
+import dev.banlist.persistence.SchemaMigrator;
+
+/**
+ * Keeps this replica's {@link DecisionIndex} equal to the database's active set: loaded from a snapshot, then
+ * advanced through the change log whenever a change is announced (LISTEN/NOTIFY), every poll interval in case an
+ * announcement was lost, and after each of this replica's own writes (so that a client reads its own write).
+ *
+ * <p>The index only ever learns committed state, so it is never ahead of the database. When the database is
+ * unreachable the index keeps its last state and reports how old that is.
+ */
+@ApplicationScoped
+public class IndexSynchronizer implements ReadFallback {
+
+    private static final Logger LOG = Logger.getLogger(IndexSynchronizer.class);
+    private static final int LOAD_FETCH_SIZE = 5000;
+    private static final Duration LOAD_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration AWAIT_TIMEOUT = Duration.ofSeconds(2);
+
+    private final DecisionIndex index = new DecisionIndex();
+    private final ChangeLog changeLog;
+    private final ChangeLogRepository repository;
+    private final Database database;
+    private final ChangeNotifier notifier;
+    private final SchemaMigrator migrator;
+    private final BanlistConfig.Distribution config;
+    private final Vertx vertx;
+    private final ExecutorService applier = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "banlist-index");
+        t.setDaemon(true);
+        return t;
+    });
+    /** Held for writing while a batch and its cursor are applied, for reading while a view is copied. */
+    private final ReentrantReadWriteLock viewLock = new ReentrantReadWriteLock();
+    private final AtomicLong requested = new AtomicLong();
+    private final AtomicBoolean running = new AtomicBoolean();
+    private final List<Waiter> waiters = new ArrayList<>();
+    private volatile long completed;
+    private volatile ChangeCursor cursor;
+    /** When the database state the index reflects was read (System.nanoTime). */
+    private volatile long syncedAtNanos;
+    /** When the target snapshot of a delta still being paged was taken. */
+    private long partialSince;
+    private volatile boolean failing;
+    private long timer = -1;
+
+    IndexSynchronizer(ChangeLog changeLog, ChangeLogRepository repository, Database database, ChangeNotifier notifier,
+            SchemaMigrator migrator, BanlistConfig config, Vertx vertx, MeterRegistry registry) {
+        this.changeLog = changeLog;
+        this.repository = repository;
+        this.database = database;
+        this.notifier = notifier;
+        this.migrator = migrator;
+        this.config = config.distribution();
+        this.vertx = vertx;
+        Gauge.builder("banlist.index.entries", index, DecisionIndex::size)
+                .description("Decisions held in this replica's in-memory index").register(registry);
+        Gauge.builder("banlist.index.staleness.seconds", this, IndexSynchronizer::stalenessSeconds)
+                .description("Age of the database state this replica's index reflects (+Inf before the first load)")
+                .register(registry);
+    }
+
+    /** A consistent copy of the active entries and the change-log position they correspond to. */
+    public record View(IndexedDecision[] entries, ChangeCursor cursor, double stalenessSeconds) {
+    }
+
+    private record Waiter(long target, UniEmitter<? super Void> emitter) {
+    }
+
+    void start(@Observes StartupEvent event) {
+        notifier.onChange(this::requestSync);
+        timer = vertx.setPeriodic(Math.max(50, config.indexPollInterval().toMillis()), id -> requestSync());
+        requestSync();
+    }
+
+    void stop(@Observes ShutdownEvent event) {
+        if (timer >= 0) {
+            vertx.cancelTimer(timer);
+        }
+        // The applier thread is a daemon and is left running: a sync finishing during shutdown must not fail on it.
+    }
+
+    public boolean loaded() {
+        return cursor != null;
+    }
+
+    /** Seconds since the database state the index reflects; infinite before the first load. */
+    public double stalenessSeconds() {
+        return loaded() ? (System.nanoTime() - syncedAtNanos) / 1e9 : Double.POSITIVE_INFINITY;
+    }
+
+    @Override
+    public boolean fresh() {
+        return stalenessSeconds() <= config.maxStaleness().toMillis() / 1000.0;
+    }
+
+    @Override
+    public Map<String, Object> describe() {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("index_loaded", loaded());
+        data.put("index_entries", index.size());
+        if (loaded()) {
+            data.put("index_staleness_seconds", Math.round(stalenessSeconds() * 1000) / 1000.0);
+        }
+        return data;
+    }
+
+    /** Active decisions covering the address, most specific first; null when the index is not loaded yet. */
+    public List<IndexedDecision> covering(IpNetwork address) {
+        return loaded() ? index.covering(address, nowMicros()) : null;
+    }
+
+    /** Active decisions inside the network; null when the index is not loaded yet. */
+    public List<IndexedDecision> within(IpNetwork network) {
+        return loaded() ? index.within(network, nowMicros()) : null;
+    }
+
+    /** Every active entry with its cursor; null when the index is not loaded yet. */
+    public View view() {
+        viewLock.readLock().lock();
+        try {
+            ChangeCursor at = cursor;
+            return at == null ? null : new View(index.snapshot(nowMicros()), at, stalenessSeconds());
+        } finally {
+            viewLock.readLock().unlock();
+        }
+    }
+
+    public int size() {
+        return index.size();
+    }
+
+    static long nowMicros() {
+        return System.currentTimeMillis() * 1000;
+    }
+
+    /**
+     * Completes once a synchronisation that started after this call has finished (or failed), so that a write
+     * just committed on this replica is visible to the next read here; gives up waiting after two seconds.
+     */
+    public Uni<Void> awaitSync() {
+        long target = requested.incrementAndGet();
+        Uni<Void> done = Uni.createFrom().emitter(emitter -> {
+            Waiter waiter = new Waiter(target, emitter);
+            synchronized (waiters) {
+                if (completed >= target) {
+                    emitter.complete(null);
+                    return;
+                }
+                waiters.add(waiter);
+            }
+            emitter.onTermination(() -> {
+                synchronized (waiters) {
+                    waiters.remove(waiter);
+                }
+            });
+        });
+        drain();
+        return done.ifNoItem().after(AWAIT_TIMEOUT).recoverWithItem((Void) null);
+    }
+
+    void requestSync() {
+        requested.incrementAndGet();
+        drain();
+    }
+
+    private void drain() {
+        if (!running.compareAndSet(false, true)) {
+            return;
+        }
+        long covers = requested.get();
+        Uni<Void> sync;
+        try {
+            sync = sync();
+        } catch (RuntimeException e) {
+            sync = Uni.createFrom().failure(e);
+        }
+        sync.subscribe().with(ok -> finished(covers, null), failure -> finished(covers, failure));
+    }
+
+    private void finished(long covers, Throwable failure) {
+        List<Waiter> done = new ArrayList<>();
+        synchronized (waiters) {
+            completed = Math.max(completed, covers);
+            for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+                Waiter waiter = it.next();
+                if (waiter.target() <= covers) {
+                    done.add(waiter);
+                    it.remove();
+                }
+            }
+        }
+        for (Waiter waiter : done) {
+            waiter.emitter().complete(null);
+        }
+        if (failure != null) {
+            if (!failing) {
+                failing = true;
+                LOG.warnf("The index cannot reach the database; reads answer from the last known state: %s", failure.toString());
+            }
+        } else if (failing) {
+            failing = false;
+            LOG.info("The index is synchronised with the database again");
+        }
+        running.set(false);
+        // After a failure the next poll tick retries, rather than a tight loop against a database that is down.
+        if (failure == null && requested.get() > covers) {
+            drain();
+        }
+    }
+
+    private Uni<Void> sync() {
+        if (!migrator.state().migrated()) {
+            return Uni.createFrom().voidItem();
+        }
+        return cursor == null ? load() : catchUp();
+    }
+
+    private record Loaded(String snapshot, List<IndexedDecision> entries) {
+    }
+
+    private Uni<Void> load() {
+        long startedAt = System.nanoTime();
+        return database.snapshotRead("index.load", LOAD_TIMEOUT, conn -> repository.currentSnapshot(conn)
+                        .chain(snapshot -> repository.active(conn, LOAD_FETCH_SIZE)
+                                .map(IndexSynchronizer::indexed)
+                                .collect().asList()
+                                .map(entries -> new Loaded(snapshot, entries))))
+                .emitOn(applier)
+                .invoke(loaded -> {
+                    viewLock.writeLock().lock();
+                    try {
+                        index.replaceAll(loaded.entries());
+                        cursor = ChangeCursor.at(loaded.snapshot());
+                        syncedAtNanos = startedAt;
+                    } finally {
+                        viewLock.writeLock().unlock();
+                    }
+                    LOG.infof("Index loaded: %d active decisions", loaded.entries().size());
+                })
+                .replaceWithVoid();
+    }
+
+    private Uni<Void> catchUp() {
+        long startedAt = cursor.partial() ? partialSince : System.nanoTime();
+        return changeLog.page("index.sync", cursor, config.indexPageSize())
+                .emitOn(applier)
+                .map(page -> {
+                    apply(page);
+                    if (page.more()) {
+                        partialSince = startedAt;
+                    } else {
+                        syncedAtNanos = startedAt;
+                    }
+                    return page.more();
+                })
+                .onFailure(ApiException.class).recoverWithUni(failure -> {
+                    if (((ApiException) failure).code() == ErrorCode.CURSOR_EXPIRED) {
+                        LOG.warn("The index fell behind the change log's retention; reloading it");
+                        cursor = null;
+                        return load().replaceWith(false);
+                    }
+                    return Uni.createFrom().failure(failure);
+                })
+                .chain(more -> more ? catchUp() : Uni.createFrom().voidItem());
+    }
+
+    private void apply(ChangeLog.Page page) {
+        Map<Long, Change> latest = new LinkedHashMap<>();
+        for (Change change : page.changes()) {
+            latest.put(change.decision().id(), change);
+        }
+        List<IndexedDecision> upserts = new ArrayList<>();
+        List<DecisionIndex.Removal> removals = new ArrayList<>();
+        for (Change change : latest.values()) {
+            Decision d = change.decision();
+            if (change.active()) {
+                upserts.add(indexed(d));
+            } else {
+                removals.add(new DecisionIndex.Removal(d.id(), IpNetwork.parse(d.value())));
+            }
+        }
+        viewLock.writeLock().lock();
+        try {
+            if (!upserts.isEmpty() || !removals.isEmpty()) {
+                index.apply(upserts, removals);
+            }
+            cursor = page.next();
+        } finally {
+            viewLock.writeLock().unlock();
+        }
+    }
+
+    static IndexedDecision indexed(Decision d) {
+        IpNetwork n = IpNetwork.parse(d.value());
+        return new IndexedDecision(d.id(), n.ipv6(), n.hi(), n.lo(), n.prefix(), d.type(), d.origin(), d.jail(),
+                d.reason(), micros(d.createdAt()), d.expiresAt() == null ? Long.MAX_VALUE : micros(d.expiresAt()));
+    }
+
+    /** The entry as the API shows a decision. */
+    public static Decision decision(IndexedDecision e) {
+        IpNetwork n = e.network();
+        return new Decision(e.id(), n.toString(), n.scope(), e.type(), e.origin(), e.jail(), e.reason(),
+                instant(e.createdAtMicros()), e.expiresAtMicros() == Long.MAX_VALUE ? null : instant(e.expiresAtMicros()), null);
+    }
+
+    private static java.time.Instant instant(long micros) {
+        return java.time.Instant.ofEpochSecond(Math.floorDiv(micros, 1_000_000), Math.floorMod(micros, 1_000_000) * 1000L);
+    }
+
+    private static long micros(java.time.Instant t) {
+        return t.getEpochSecond() * 1_000_000 + t.getNano() / 1000;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.banlist.persistence;
+
+import java.util.Optional;
+
+import io.vertx.pgclient.PgConnectOptions;
+import jakarta.enterprise.context.ApplicationScoped;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import dev.banlist.config.BanlistConfig;
+
+/**
+ * Options of connections opened outside the pool: those that hold session state (an advisory lock, a LISTEN) and
+ * must be closed rather than handed to the next borrower.
+ */
+@ApplicationScoped
+public class DirectConnections {
+
+    private final BanlistConfig config;
+    private final String url;
+    private final String user;
+    private final Optional<String> password;
+
+    DirectConnections(BanlistConfig config,
+            @ConfigProperty(name = "quarkus.datasource.reactive.url") Optional<String> url,
+            @ConfigProperty(name = "quarkus.datasource.username") Optional<String> user,
+            @ConfigProperty(name = "quarkus.datasource.password") Optional<String> password) {
+        this.config = config;
+        this.url = url.orElse("");
+        this.user = user.orElse("");
+        this.password = password;
+    }
+
+    public PgConnectOptions options(String applicationName) {
+        PgConnectOptions options = PgConnectOptions.fromUri(url)
+                .setUser(user)
+                .setConnectTimeout((int) config.database().connectTimeout().toMillis())
+                .addProperty("application_name", applicationName);
+        password.ifPresent(options::setPassword);
+        return options;
+    }
+}
