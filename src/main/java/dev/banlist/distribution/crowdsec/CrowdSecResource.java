@@ -20,7 +20,9 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
-import org.jboss.resteasy.reactive.RestMulti;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.ws.rs.core.StreamingOutput;
+import org.jboss.resteasy.reactive.RestResponse;
 
 import dev.banlist.changes.ChangeCursor;
 import dev.banlist.changes.ChangeLog;
@@ -51,6 +53,7 @@ public class CrowdSecResource {
     static final String JSON = "application/json; charset=utf-8";
     private static final int PAGE = 10_000;
     private static final int CHUNK = 2000;
+    private static final Duration STEP_TIMEOUT = Duration.ofSeconds(10);
     private static final ChangeLog.Delta END = new ChangeLog.Delta(null, List.of(), List.of(), false);
 
     private final IndexSynchronizer index;
@@ -72,7 +75,7 @@ public class CrowdSecResource {
 
     @GET
     @RolesAllowed({ Roles.ADMIN, Roles.ENFORCER })
-    public RestMulti<Buffer> decisions(@QueryParam("ip") String ip, @QueryParam("range") String range,
+    public RestResponse<String> decisions(@QueryParam("ip") String ip, @QueryParam("range") String range,
             @QueryParam("scope") String scope, @QueryParam("value") String value, @QueryParam("type") String type,
             @QueryParam("origins") String origins, @QueryParam("scenarios_containing") String containing,
             @QueryParam("scenarios_not_containing") String notContaining, @QueryParam("contains") String contains) {
@@ -87,17 +90,22 @@ public class CrowdSecResource {
             }
         }
         Instant now = Instant.now();
-        long[] bytes = new long[1];
-        Multi<Buffer> body = matching.isEmpty()
-                ? Multi.createFrom().item(Buffer.buffer("null"))
-                : Multi.createBy().concatenating().streams(
-                        Multi.createFrom().item(Buffer.buffer("[")),
-                        chunks(matching, now),
-                        Multi.createFrom().item(Buffer.buffer("]")));
-        return RestMulti.fromMultiData(body.invoke(b -> bytes[0] += b.length())
-                        .onCompletion().invoke(() -> metrics.streamed("crowdsec", "lookup", bytes[0])))
-                .encodeAsJsonArray(false)
-                .header("Content-Type", JSON)
+        StringBuilder body = new StringBuilder(matching.size() * 160 + 4);
+        if (matching.isEmpty()) {
+            body.append("null");
+        } else {
+            body.append('[');
+            for (int i = 0; i < matching.size(); i++) {
+                if (i > 0) {
+                    body.append(',');
+                }
+                CrowdSecDecisions.append(body, matching.get(i), now, permanent);
+            }
+            body.append(']');
+        }
+        String text = body.toString();
+        metrics.streamed("crowdsec", "lookup", text.length());
+        return RestResponse.ResponseBuilder.ok(text, JSON)
                 .header(CheckResource.STALENESS_HEADER, CheckResource.staleness(index.stalenessSeconds()))
                 .build();
     }
@@ -159,8 +167,9 @@ public class CrowdSecResource {
      */
     @GET
     @Path("/stream")
+    @Blocking
     @RolesAllowed({ Roles.ADMIN, Roles.ENFORCER })
-    public RestMulti<Buffer> stream(@QueryParam("startup") String startup, @QueryParam("scopes") String scopes,
+    public Response stream(@QueryParam("startup") String startup, @QueryParam("scopes") String scopes,
             @QueryParam("origins") String origins, @QueryParam("scenarios_containing") String containing,
             @QueryParam("scenarios_not_containing") String notContaining,
             @Context SecurityContext security, @Context HttpServerRequest request) {
@@ -170,24 +179,30 @@ public class CrowdSecResource {
         String key = security.getUserPrincipal().getName();
         String client = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
         metrics.pulled(key);
-        Uni<ChangeCursor> since = fromStart ? Uni.createFrom().nullItem()
-                : database.read("crowdsec.cursor", conn -> repository.bouncerCursor(conn, key, client))
-                        .chain(stored -> {
-                            if (stored == null) {
-                                return Uni.createFrom().nullItem();
-                            }
-                            ChangeCursor cursor = ChangeCursor.decode("cursor", stored);
-                            return changeLog.expired("crowdsec.cursor", cursor).map(expired -> expired ? null : cursor);
-                        });
-        return RestMulti.fromMultiData(since.onItem().transformToMulti(cursor -> {
-                    long[] bytes = new long[1];
-                    String kind = cursor == null ? "snapshot" : "delta";
-                    Multi<Buffer> body = cursor == null ? snapshot(filter, key, client) : delta(cursor, filter, key, client);
-                    return body.invoke(b -> bytes[0] += b.length())
-                            .onCompletion().invoke(() -> metrics.streamed("crowdsec", kind, bytes[0]));
-                }))
-                .encodeAsJsonArray(false)
-                .build();
+        ChangeCursor since = fromStart ? null : storedCursor(key, client);
+        String kind = since == null ? "snapshot" : "delta";
+        Multi<Buffer> body = since == null ? snapshot(filter, key, client) : delta(since, filter, key, client);
+        // Written by this worker thread as the client reads, chunk by chunk, byte for byte as produced.
+        StreamingOutput output = out -> {
+            long bytes = 0;
+            for (Buffer chunk : body.subscribe().asIterable()) {
+                out.write(chunk.getBytes());
+                bytes += chunk.length();
+            }
+            metrics.streamed("crowdsec", kind, bytes);
+        };
+        return Response.ok(output, JSON).build();
+    }
+
+    /** The cursor stored for this key and address; null when there is none or it is past the retention. */
+    private ChangeCursor storedCursor(String key, String client) {
+        String stored = database.read("crowdsec.cursor", conn -> repository.bouncerCursor(conn, key, client))
+                .await().atMost(STEP_TIMEOUT);
+        if (stored == null) {
+            return null;
+        }
+        ChangeCursor cursor = ChangeCursor.decode("cursor", stored);
+        return changeLog.expired("crowdsec.cursor", cursor).await().atMost(STEP_TIMEOUT) ? null : cursor;
     }
 
     private Multi<Buffer> snapshot(CrowdSecFilter filter, String key, String client) {
