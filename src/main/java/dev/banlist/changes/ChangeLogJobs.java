@@ -27,6 +27,7 @@ public class ChangeLogJobs {
     private final Database database;
     private final ChangeLogRepository repository;
     private final BanlistConfig.Distribution config;
+    private volatile boolean expiryFailing;
 
     ChangeLogJobs(Database database, ChangeLogRepository repository, BanlistConfig config) {
         this.database = database;
@@ -41,15 +42,24 @@ public class ChangeLogJobs {
     @Scheduled(identity = "decision-expiry", every = "${banlist.distribution.expiry-interval}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = SchemaNotMigrated.class)
     Uni<Void> expire() {
-        return database.write("decision.expire", conn -> locked(conn, AdvisoryLocks.EXPIRY_JOB)
+        return database.jobWrite("decision.expire", conn -> locked(conn, AdvisoryLocks.EXPIRY_JOB)
                         .chain(locked -> locked ? repository.endExpired(conn, config.expiryBatch()) : Uni.createFrom().item(0)))
                 .onItem().invoke(ended -> {
                     if (ended > 0) {
                         LOG.debugf("Ended %d expired decisions", ended);
                     }
                 })
+                .onItem().invoke(ended -> {
+                    if (expiryFailing) {
+                        expiryFailing = false;
+                        LOG.info("Expiry passes work again");
+                    }
+                })
                 .onFailure().recoverWithItem(failure -> {
-                    LOG.debugf("Expiry pass failed (the next pass retries): %s", failure.toString());
+                    if (!expiryFailing) {
+                        expiryFailing = true;
+                        LOG.warnf("Expiry pass failed; every pass retries: %s", failure.toString());
+                    }
                     return 0;
                 })
                 .replaceWithVoid();

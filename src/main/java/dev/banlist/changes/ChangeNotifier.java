@@ -85,9 +85,16 @@ public class ChangeNotifier {
                     }
                     changed();
                 })
-                .handler(payload -> changed());
+                .handler(payload -> changed())
+                // The close handler reports a lost connection; the exception itself needs no stack trace.
+                .exceptionHandler(failure -> LOG.debugf("Change notification connection: %s", failure.toString()));
         s.closeHandler(() -> disconnected(s));
-        s.connect().subscribe().with(ignored -> { }, failure -> disconnected(s));
+        s.connect().subscribe().with(ignored -> {
+            // Without a handler the connection prints a server-side termination (a restart) to standard error.
+            if (s.actualConnection() != null) {
+                s.actualConnection().exceptionHandler(failure -> LOG.debugf("Change notification connection: %s", failure));
+            }
+        }, failure -> disconnected(s));
     }
 
     private synchronized void disconnected(PgSubscriber s) {

@@ -79,6 +79,20 @@ public class Database {
                 });
     }
 
+    /**
+     * A periodic job's write: one transaction with the usual timeouts, not retried and not counted as a persist
+     * failure, because the job's next pass does it again and nothing is lost; the job reports failures itself.
+     */
+    public <T> Uni<T> jobWrite(String operation, Function<SqlConnection, Uni<T>> work) {
+        return Uni.createFrom().deferred(() -> pool.get().withTransaction(conn -> conn
+                        .preparedQuery("SELECT set_config('lock_timeout', $1, true)")
+                        .execute(io.vertx.mutiny.sqlclient.Tuple.of(lockTimeout))
+                        .chain(() -> work.apply(conn))))
+                .ifNoItem().after(readTimeout)
+                .failWith(() -> new DatabaseException(ErrorCode.DATABASE_TIMEOUT, null, operation, null))
+                .onFailure().transform(failure -> metrics.classifyAndCountBusy(operation, failure));
+    }
+
     public <T> Uni<T> read(String operation, Function<SqlConnection, Uni<T>> work) {
         return poll(operation, work).onFailure(DatabaseException.class)
                 .invoke(failure -> StructuredLog.warn(LOG, "read_failed", (DatabaseException) failure));
