@@ -7,6 +7,9 @@
 -- "<ip>[<tab><expected>]"; only the address is used here. Every thread starts at a different offset so that
 -- threads do not ask for the same address in lockstep.
 --
+-- With CHECK_PATH set (default "/api/v1/check?ip="), the address is appended to that path instead: the same
+-- script and probes measure Banlist's and CrowdSec's "/v1/decisions?ip=" alike.
+--
 -- With CHECK_DELAY_MS set in the environment, every connection pauses that many milliseconds before each request
 -- (wrk's delay()), so the load is at most connections * 1000 / CHECK_DELAY_MS requests/s instead of as many as
 -- the machine can serve (bench/import.sh uses it for a paced check load during an import).
@@ -52,11 +55,13 @@ function init(args)
     error("check.lua: cannot open probe file " .. path)
   end
   local headers = { ["X-Api-Key"] = key, ["Accept"] = "application/json" }
+  -- CHECK_PATH points the same probes at another lookup, e.g. CrowdSec's "/v1/decisions?ip=".
+  local check_path = os.getenv("CHECK_PATH") or "/api/v1/check?ip="
   for line in file:lines() do
     local ip = line:match("^%s*([^%s]+)")
     if ip and ip:sub(1, 1) ~= "#" then
       -- Pre-formatted once: request() only picks the next one.
-      table.insert(requests, wrk.format("GET", "/api/v1/check?ip=" .. urlencode(ip), headers))
+      table.insert(requests, wrk.format("GET", check_path .. urlencode(ip), headers))
     end
   end
   file:close()

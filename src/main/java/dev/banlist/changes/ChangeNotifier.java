@@ -75,7 +75,14 @@ public class ChangeNotifier {
         if (stopped || subscriber != null) {
             return;
         }
-        PgSubscriber s = PgSubscriber.subscriber(vertx, connections.options("banlist-listen"));
+        PgSubscriber s;
+        try {
+            s = PgSubscriber.subscriber(vertx, connections.options("banlist-listen"));
+        } catch (IllegalArgumentException e) {
+            // No or a malformed database URL: the schema migrator reports that; nothing to listen to.
+            LOG.debugf("No change notifications: %s", e.getMessage());
+            return;
+        }
         subscriber = s;
         s.channel(CHANNEL)
                 .subscribeHandler(() -> {

@@ -17,7 +17,6 @@ import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
 import dev.banlist.config.BanlistConfig;
-import dev.banlist.index.IndexSynchronizer;
 import dev.banlist.error.ApiException;
 import dev.banlist.error.ErrorCode;
 import dev.banlist.net.ProtectedRanges;
@@ -49,16 +48,13 @@ public class ImportRunner {
     private final BanlistConfig.Sources config;
     private final String instance;
     private final String lockTimeout;
-    private final IndexSynchronizer index;
     private final ExecutorService executor;
     /** Sources this replica is running or has queued, so that its own scheduler does not queue them twice. */
     private final Set<Long> local = ConcurrentHashMap.newKeySet();
 
     ImportRunner(Database database, SourceRepository sources, ImportRepository imports, AdvisoryLocks locks,
-            ListFetcher fetcher, ProtectedRanges protectedRanges, ImportMetrics metrics, BanlistConfig config,
-            IndexSynchronizer index) {
+            ListFetcher fetcher, ProtectedRanges protectedRanges, ImportMetrics metrics, BanlistConfig config) {
         this.database = database;
-        this.index = index;
         this.sources = sources;
         this.imports = imports;
         this.locks = locks;
@@ -277,9 +273,6 @@ public class ImportRunner {
                 .chain(() -> sources.recordSuccess(conn, source.id(), runId, entries.size(), fetched.etag(),
                         fetched.lastModified(), fetched.sha256()))), config.applyTimeout().multipliedBy(2));
         long committed = System.nanoTime();
-        if (changes[0] + changes[1] > 0) {
-            await(index.awaitSync(), Duration.ofSeconds(5));
-        }
         metrics.entries(source.name(), changes[0], changes[1]);
         LOG.infof("Imported source %s: %d entries, %d added, %d removed, %d protected skipped, %d invalid lines;"
                 + " downloaded and parsed in %d ms, staged in %d ms, removed in %d ms, added in %d ms,"

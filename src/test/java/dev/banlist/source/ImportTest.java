@@ -52,7 +52,9 @@ class ImportTest {
         assertEquals("ok", source.getString("status"));
         assertEquals(6273 - 8, source.getInt("entries"));
         assertEquals(run.getLong("id"), source.getLong("last_run.id"));
-        // the list's decisions are visible through the decisions API with the list's origin
+        // the list's decisions reach the check (the in-memory index) with the list's origin, within moments
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+                .until(() -> admin().get("/api/v1/check?ip=1.4.1.1").jsonPath().getBoolean("banned"));
         admin().get("/api/v1/check?ip=1.4.1.1").then().statusCode(200).body("banned", equalTo(true))
                 .body("decisions.origin", org.hamcrest.Matchers.hasItem("list:firehol-level1"));
         admin().get("/api/v1/check?ip=10.1.2.3").then().body("banned", equalTo(false));
