@@ -20,7 +20,6 @@ import org.jboss.resteasy.reactive.RestMulti;
 
 import dev.banlist.changes.ChangeCursor;
 import dev.banlist.config.BanlistConfig;
-import dev.banlist.decision.CheckResource;
 import dev.banlist.error.ApiException;
 import dev.banlist.error.ErrorCode;
 import dev.banlist.error.RequestParams;
@@ -70,7 +69,7 @@ public class StreamResource {
                             .invoke(b -> bytes[0] += b.length())
                             .onCompletion().invoke(() -> metrics.streamed("stream", "snapshot", bytes[0])))
                     .encodeAsJsonArray(false)
-                    .header(CheckResource.STALENESS_HEADER, CheckResource.staleness(view.stalenessSeconds()))
+                    .header(IndexSynchronizer.STALENESS_HEADER, IndexSynchronizer.staleness(view.stalenessSeconds()))
                     .build();
         }
         ChangeCursor cursor = ChangeCursor.decode("since", since);
@@ -127,7 +126,7 @@ public class StreamResource {
                     if (i > 0) {
                         out.append(',');
                     }
-                    DecisionJson.append(out, IndexSynchronizer.decision(entries[i]));
+                    DecisionJson.append(out, entries[i]);
                 }
                 next = end;
                 if (end == entries.length) {

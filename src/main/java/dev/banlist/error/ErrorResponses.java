@@ -233,6 +233,39 @@ public class ErrorResponses {
         });
     }
 
+    /**
+     * For routes served on the router rather than by a resource (the check): the same status, headers and body
+     * the exception mappers give a resource.
+     */
+    public void write(RoutingContext rc, Throwable failure) {
+        Response response;
+        if (failure instanceof ApiException e) {
+            response = api(e, rc.request());
+        } else if (failure instanceof DatabaseException e) {
+            response = database(e, rc.request());
+        } else {
+            response = unexpected(failure, rc.request());
+        }
+        try {
+            var out = rc.response().setStatusCode(response.getStatus()).putHeader("Content-Type", MediaType.APPLICATION_JSON);
+            response.getHeaders().forEach((name, values) -> {
+                if (!name.equalsIgnoreCase("Content-Type")) {
+                    out.putHeader(name, String.valueOf(values.get(0)));
+                }
+            });
+            out.end(mapper.writeValueAsString(response.getEntity()));
+        } catch (JsonProcessingException e) {
+            rc.response().setStatusCode(500).end();
+        }
+    }
+
+    /** A missing or unknown key on a route served on the router: as {@link #unauthenticated}. */
+    public void writeUnauthenticated(RoutingContext rc) {
+        rc.response().putHeader("WWW-Authenticate", "Bearer");
+        write(rc, new ApiException(ErrorCode.UNAUTHENTICATED,
+                "A valid API key is required (X-Api-Key or Authorization: Bearer)."));
+    }
+
     private void write(RoutingContext rc, ErrorCode code, String message) {
         try {
             String body = mapper.writeValueAsString(new ErrorBody(code.name(), message, Map.of(), RequestIds.of(rc)));

@@ -116,6 +116,20 @@ public class IndexSynchronizer implements ReadFallback {
         // The applier thread is a daemon and is left running: a sync finishing during shutdown must not fail on it.
     }
 
+    /** Seconds since the database state a read served from the index reflects, on every such reply. */
+    public static final String STALENESS_HEADER = "X-Banlist-Staleness";
+
+    /** Seconds with millisecond precision, as {@link #STALENESS_HEADER} carries them. */
+    public static String staleness(double seconds) {
+        if (Double.isInfinite(seconds) || Double.isNaN(seconds)) {
+            return "inf";
+        }
+        // By hand: String.format builds locale tables on every call, which dominated the check's allocations.
+        long millis = Math.round(seconds * 1000);
+        long fraction = millis % 1000;
+        return (millis / 1000) + (fraction < 10 ? ".00" : fraction < 100 ? ".0" : ".") + fraction;
+    }
+
     public boolean loaded() {
         return cursor != null;
     }

@@ -17,28 +17,14 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class ApiKeyAuthenticationMechanism implements HttpAuthenticationMechanism {
 
-    static final String HEADER = "X-Api-Key";
-    private static final String BEARER = "bearer ";
-
     @Override
     public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identityProviderManager) {
-        String key = key(context);
+        String key = ApiKeys.fromRequest(context);
         if (key == null) {
             return Uni.createFrom().nullItem();
         }
         return identityProviderManager.authenticate(
                 HttpSecurityUtils.setRoutingContextAttribute(new ApiKeyAuthenticationRequest(key), context));
-    }
-
-    static String key(RoutingContext context) {
-        String key = context.request().getHeader(HEADER);
-        if (key == null) {
-            String authorization = context.request().getHeader("Authorization");
-            if (authorization != null && authorization.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-                key = authorization.substring(BEARER.length());
-            }
-        }
-        return key == null || key.isBlank() ? null : key.strip();
     }
 
     @Override

@@ -28,7 +28,6 @@ import dev.banlist.changes.ChangeCursor;
 import dev.banlist.changes.ChangeLog;
 import dev.banlist.changes.ChangeLogRepository;
 import dev.banlist.config.BanlistConfig;
-import dev.banlist.decision.CheckResource;
 import dev.banlist.decision.Decision;
 import dev.banlist.distribution.DistributionMetrics;
 import dev.banlist.error.ApiException;
@@ -106,7 +105,7 @@ public class CrowdSecResource {
         String text = body.toString();
         metrics.streamed("crowdsec", "lookup", text.length());
         return RestResponse.ResponseBuilder.ok(text, JSON)
-                .header(CheckResource.STALENESS_HEADER, CheckResource.staleness(index.stalenessSeconds()))
+                .header(IndexSynchronizer.STALENESS_HEADER, IndexSynchronizer.staleness(index.stalenessSeconds()))
                 .build();
     }
 
@@ -177,7 +176,7 @@ public class CrowdSecResource {
         CrowdSecFilter filter = CrowdSecFilter.of(scopes == null ? CrowdSecFilter.DEFAULT_STREAM_SCOPES : scopes,
                 origins, containing, notContaining, null);
         String key = security.getUserPrincipal().getName();
-        String client = request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
+        String client = clientAddress(request);
         metrics.pulled(key);
         ChangeCursor since = fromStart ? null : storedCursor(key, client);
         String kind = since == null ? "snapshot" : "delta";
@@ -203,6 +202,21 @@ public class CrowdSecResource {
         }
         ChangeCursor cursor = ChangeCursor.decode("cursor", stored);
         return changeLog.expired("crowdsec.cursor", cursor).await().atMost(STEP_TIMEOUT) ? null : cursor;
+    }
+
+    /**
+     * The bouncer's address, for its cursor: behind an ingress the first {@code X-Forwarded-For} entry. A client can
+     * only choose among its own key's cursors with it, so it is taken as given.
+     */
+    private static String clientAddress(HttpServerRequest request) {
+        String forwarded = request.getHeader("X-Forwarded-For");
+        if (forwarded != null && !forwarded.isBlank()) {
+            String first = forwarded.split(",", 2)[0].strip();
+            if (!first.isEmpty() && first.length() <= 64) {
+                return first;
+            }
+        }
+        return request.remoteAddress() == null ? "unknown" : request.remoteAddress().hostAddress();
     }
 
     private Multi<Buffer> snapshot(CrowdSecFilter filter, String key, String client) {

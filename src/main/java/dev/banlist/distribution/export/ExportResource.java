@@ -19,7 +19,6 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.QueryParam;
 import org.jboss.resteasy.reactive.RestMulti;
 
-import dev.banlist.decision.CheckResource;
 import dev.banlist.distribution.DistributionMetrics;
 import dev.banlist.error.ApiException;
 import dev.banlist.error.ErrorCode;
@@ -83,11 +82,11 @@ public class ExportResource {
         ExportLimit.Limited limited = ExportLimit.apply(networks, cap);
         String etag = etag(exportFormat, families, merge, cap, decisionType, setName, limited.entries());
         String formatName = exportFormat.name().toLowerCase(Locale.ROOT);
-        String staleness = CheckResource.staleness(view.stalenessSeconds());
+        String staleness = IndexSynchronizer.staleness(view.stalenessSeconds());
         if (matches(ifNoneMatch, etag)) {
             metrics.exported(formatName, "304", 0);
             return RestMulti.fromMultiData(Multi.createFrom().<Buffer>empty())
-                    .status(304).header("ETag", etag).header(CheckResource.STALENESS_HEADER, staleness).build();
+                    .status(304).header("ETag", etag).header(IndexSynchronizer.STALENESS_HEADER, staleness).build();
         }
         Iterator<byte[]> chunks = ExportRenderer.render(exportFormat, setName, limited.entries());
         long[] bytes = new long[1];
@@ -99,7 +98,7 @@ public class ExportResource {
                 .encodeAsJsonArray(false)
                 .header("Content-Type", exportFormat.contentType())
                 .header("ETag", etag)
-                .header(CheckResource.STALENESS_HEADER, staleness)
+                .header(IndexSynchronizer.STALENESS_HEADER, staleness)
                 .header(TRUNCATED_HEADER, Boolean.toString(limited.cut()));
         if (limited.cut()) {
             response.header(TOTAL_HEADER, Integer.toString(limited.total()));
