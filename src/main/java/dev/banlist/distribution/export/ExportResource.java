@@ -90,8 +90,14 @@ public class ExportResource {
         }
         Iterator<byte[]> chunks = ExportRenderer.render(exportFormat, setName, limited.entries());
         long[] bytes = new long[1];
+        // RESTEasy ends every streamed item with a line feed; text chunks end with one of their own, so it is
+        // taken off here and the body comes out byte for byte as rendered. (JSON chunks end between elements,
+        // where a line feed is only whitespace.)
+        boolean lines = exportFormat != ExportFormat.JSON;
         Multi<Buffer> body = Multi.createFrom().<byte[]>iterable(() -> chunks)
-                .map(Buffer::buffer)
+                .map(chunk -> lines && chunk.length > 0 && chunk[chunk.length - 1] == '\n'
+                        ? Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(chunk, 0, chunk.length - 1))
+                        : Buffer.buffer(chunk))
                 .invoke(b -> bytes[0] += b.length())
                 .onCompletion().invoke(() -> metrics.exported(formatName, "200", bytes[0]));
         var response = RestMulti.fromMultiData(body)
