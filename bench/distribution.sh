@@ -153,8 +153,15 @@ done
 log "loading $N decisions through POST /api/v1/decisions"
 load_start=$(date +%s.%N)
 for f in "$DATA"/batch-*.json; do
-  code=$(curl -sS -o "$OUT/last-response.json" -w '%{http_code}' -H "X-Api-Key: $ADMIN_KEY" \
-    -H 'Content-Type: application/json' --data-binary "@$f" "$BASE/api/v1/decisions")
+  # A 503 is retryable by contract (DATABASE_BUSY or DATABASE_TIMEOUT): a well-behaved agent tries again.
+  for attempt in 1 2 3 4 5; do
+    code=$(curl -sS -o "$OUT/last-response.json" -w '%{http_code}' -H "X-Api-Key: $ADMIN_KEY" \
+      -H 'Content-Type: application/json' --data-binary "@$f" "$BASE/api/v1/decisions")
+    [ "$code" = 503 ] || break
+    log "loading $f answered 503 ($(head -c 120 "$OUT/last-response.json")); retrying"
+    record load_retry "$attempt" "$f"
+    sleep 1
+  done
   [ "$code" = 201 ] || die "loading $f answered $code: $(head -c 300 "$OUT/last-response.json")"
 done
 load_end=$(date +%s.%N)

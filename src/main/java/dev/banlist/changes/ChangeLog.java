@@ -48,36 +48,37 @@ public class ChangeLog {
     }
 
     public Uni<Page> page(String operation, ChangeCursor since, int limit) {
-        return database.snapshotRead(operation, conn -> page(conn, since, limit));
+        return database.read(operation, conn -> page(conn, since, limit));
     }
 
+    /**
+     * What changed after a cursor, as an enforcer applies it. The page is one statement; whether an ended
+     * decision's value is still banned is asked afterwards, which is safe: a decision that became active in
+     * between arrives as new in the next delta, one that ended in between as deleted.
+     */
     public Uni<Delta> delta(String operation, ChangeCursor since, int limit, Predicate<Decision> filter) {
-        return database.snapshotRead(operation, conn -> page(conn, since, limit)
-                .chain(page -> toDelta(conn, page, filter)));
+        return database.read(operation, conn -> page(conn, since, limit).chain(page -> toDelta(conn, page, filter)));
     }
 
-    /** The page read inside a caller's repeatable-read transaction. */
-    public Uni<Page> page(SqlConnection conn, ChangeCursor since, int limit) {
-        return repository.expired(conn, since).chain(expired -> {
-            if (expired) {
-                throw new ApiException(ErrorCode.CURSOR_EXPIRED, "This cursor is older than the change log's retention;"
-                        + " start again without 'since' to receive a full snapshot.");
-            }
-            Uni<String> target = since.partial() ? Uni.createFrom().item(since.to()) : repository.currentSnapshot(conn);
-            return target.chain(to -> repository.page(conn, since.from(), to, since.txid(), since.seq(), limit + 1)
-                    .map(rows -> {
-                        if (rows.size() > limit) {
-                            List<Change> kept = rows.subList(0, limit);
-                            Change last = kept.get(limit - 1);
-                            return new Page(kept, since.continuing(to, last.txid(), last.seq()), true);
-                        }
-                        return new Page(rows, ChangeCursor.at(to), false);
-                    }));
-        });
+    private Uni<Page> page(SqlConnection conn, ChangeCursor since, int limit) {
+        return repository.page(conn, since.from(), since.partial() ? since.to() : null, since.txid(), since.seq(), limit + 1)
+                .map(rows -> {
+                    if (rows.expired()) {
+                        throw new ApiException(ErrorCode.CURSOR_EXPIRED, "This cursor is older than the change log's"
+                                + " retention; start again without 'since' to receive a full snapshot.");
+                    }
+                    List<Change> changes = rows.changes();
+                    if (changes.size() > limit) {
+                        List<Change> kept = changes.subList(0, limit);
+                        Change last = kept.get(limit - 1);
+                        return new Page(kept, since.continuing(rows.target(), last.txid(), last.seq()), true);
+                    }
+                    return new Page(changes, ChangeCursor.at(rows.target()), false);
+                });
     }
 
-    /** Decides, in the same transaction, which changed decisions an enforcer adds and which it removes. */
-    public Uni<Delta> toDelta(SqlConnection conn, Page page, Predicate<Decision> filter) {
+    /** Decides which changed decisions an enforcer adds and which it removes. */
+    private Uni<Delta> toDelta(SqlConnection conn, Page page, Predicate<Decision> filter) {
         Map<Long, Change> latest = new LinkedHashMap<>();
         for (Change change : page.changes()) {
             latest.put(change.decision().id(), change);

@@ -38,28 +38,44 @@ public class ChangeLogRepository {
                 .map(rows -> rows.iterator().next().getBoolean(0));
     }
 
+    /** A page as one statement read it: the snapshot it reads up to, whether the cursor expired, and the rows. */
+    public record PageRows(String target, boolean expired, List<Change> changes) {
+    }
+
     /**
-     * Change-log rows of transactions not visible in {@code from} but visible in {@code to}, after the row
-     * ({@code afterTxid}, {@code afterSeq}) in (txid, seq) order, at most {@code limit}.
+     * Change-log rows of transactions not visible in {@code from} but visible in {@code to} (null: the
+     * statement's own snapshot), after the row ({@code afterTxid}, {@code afterSeq}) in (txid, seq) order, at most
+     * {@code limit}, with the current state of their decisions. One statement, so one snapshot and one round
+     * trip: an empty delta costs a single query.
      */
-    public Uni<List<Change>> page(SqlClient client, String from, String to, String afterTxid, long afterSeq, int limit) {
-        // The columns of decisions and decision_changes do not overlap, so the decision columns need no alias.
-        return client.preparedQuery("SELECT c.txid::text AS txid, c.seq, " + DecisionRepository.COLUMNS
-                        + ", (" + DecisionRepository.ACTIVE + ") AS active"
-                        + " FROM decision_changes c JOIN decisions d ON d.id = c.decision_id"
-                        + " WHERE c.txid >= pg_snapshot_xmin($1::text::pg_snapshot)"
+    public Uni<PageRows> page(SqlClient client, String from, String to, String afterTxid, long afterSeq, int limit) {
+        // The columns of decisions, decision_changes and head do not overlap, so the decision columns need no alias.
+        return client.preparedQuery("WITH head AS (SELECT coalesce($2::text::pg_snapshot, pg_current_snapshot()) AS target,"
+                        + " pg_snapshot_xmin($1::text::pg_snapshot) <= (SELECT purged_through FROM change_log_state) AS expired)"
+                        + " SELECT head.target::text AS target, head.expired, c.txid::text AS txid, c.seq, "
+                        + DecisionRepository.COLUMNS + ", (" + DecisionRepository.ACTIVE + ") AS active"
+                        + " FROM head LEFT JOIN LATERAL (SELECT c.txid, c.seq, c.decision_id FROM decision_changes c"
+                        + " WHERE NOT head.expired AND c.txid >= pg_snapshot_xmin($1::text::pg_snapshot)"
                         + " AND NOT pg_visible_in_snapshot(c.txid, $1::text::pg_snapshot)"
-                        + " AND pg_visible_in_snapshot(c.txid, $2::text::pg_snapshot)"
+                        + " AND pg_visible_in_snapshot(c.txid, head.target)"
                         + " AND (c.txid, c.seq) > ($3::text::xid8, $4::bigint)"
-                        + " ORDER BY c.txid, c.seq LIMIT $5")
+                        + " ORDER BY c.txid, c.seq LIMIT $5) c ON true"
+                        + " LEFT JOIN decisions d ON d.id = c.decision_id"
+                        + " ORDER BY c.txid, c.seq")
                 .execute(Tuple.of(from, to, afterTxid == null ? "0" : afterTxid, afterSeq, limit))
                 .map(rows -> {
+                    String target = null;
+                    boolean expired = false;
                     List<Change> out = new ArrayList<>(rows.size());
                     for (Row row : rows) {
-                        out.add(new Change(row.getString("txid"), row.getLong("seq"),
-                                DecisionRepository.toDecision(row), row.getBoolean("active")));
+                        target = row.getString("target");
+                        expired = row.getBoolean("expired");
+                        if (row.getValue("seq") != null) {
+                            out.add(new Change(row.getString("txid"), row.getLong("seq"),
+                                    DecisionRepository.toDecision(row), row.getBoolean("active")));
+                        }
                     }
-                    return out;
+                    return new PageRows(target, expired, out);
                 });
     }
 

@@ -44,25 +44,25 @@ class CrowdSecApiTest {
 
     @Test
     void aLookupReturnsCoveringDecisionsInCrowdSecsShape() {
-        ban("{\"value\":\"203.0.113.0/24\",\"duration\":\"4h\",\"reason\":\"ssh-bf\"}");
-        ban("{\"value\":\"203.0.113.7\",\"duration\":\"1h\",\"jail\":\"sshd\"}");
-        String body = as(enforcer()).get("/v1/decisions?ip=203.0.113.7").then().statusCode(200).extract().asString();
+        ban("{\"value\":\"198.51.100.224/28\",\"duration\":\"4h\",\"reason\":\"ssh-bf\"}");
+        ban("{\"value\":\"198.51.100.231\",\"duration\":\"1h\",\"jail\":\"sshd\"}");
+        String body = as(enforcer()).get("/v1/decisions?ip=198.51.100.231").then().statusCode(200).extract().asString();
         assertTrue(body.matches("\\[\\{\"duration\":\"[0-9hms.]+\",\"id\":\\d+,\"origin\":\"bootstrap-admin\",\"scenario\":\"sshd\","
-                + "\"scope\":\"Ip\",\"type\":\"ban\",\"value\":\"203.0.113.7\"},\\{\"duration\":\"[0-9hms.]+\",\"id\":\\d+,"
+                + "\"scope\":\"Ip\",\"type\":\"ban\",\"value\":\"198.51.100.231\"},\\{\"duration\":\"[0-9hms.]+\",\"id\":\\d+,"
                 + "\"origin\":\"bootstrap-admin\",\"scenario\":\"ssh-bf\",\"scope\":\"Range\",\"type\":\"ban\","
-                + "\"value\":\"203.0.113.0/24\"}]"), body);
+                + "\"value\":\"198.51.100.224/28\"}]"), body);
         JsonPath json = JsonPath.from(body);
         assertTrue(json.getString("[0].duration").matches("(59m|[0-9]+m)[0-9.]+s|1h0m0s"), json.getString("[0].duration"));
         assertTrue(json.getString("[1].duration").startsWith("3h59m"), json.getString("[1].duration"));
 
-        as(enforcer()).get("/v1/decisions?ip=203.0.113.8&scope=range").then().statusCode(200)
-                .body("value", equalTo(List.of("203.0.113.0/24")));
-        as(enforcer()).get("/v1/decisions?range=203.0.113.0/24").then().statusCode(200).body("size()", equalTo(1));
-        as(enforcer()).get("/v1/decisions?range=203.0.113.0/24&contains=false").then().statusCode(200).body("size()", equalTo(2));
-        as(enforcer()).get("/v1/decisions?scope=ip&value=203.0.113.7").then().statusCode(200)
-                .body("value", equalTo(List.of("203.0.113.7")));
-        assertEquals("null", as(enforcer()).get("/v1/decisions?ip=203.0.113.7&scenarios_containing=nomatch").asString());
-        as(enforcer()).head("/v1/decisions?ip=203.0.113.7").then().statusCode(200);
+        as(enforcer()).get("/v1/decisions?ip=198.51.100.232&scope=range").then().statusCode(200)
+                .body("value", equalTo(List.of("198.51.100.224/28")));
+        as(enforcer()).get("/v1/decisions?range=198.51.100.224/28").then().statusCode(200).body("size()", equalTo(1));
+        as(enforcer()).get("/v1/decisions?range=198.51.100.224/28&contains=false").then().statusCode(200).body("size()", equalTo(2));
+        as(enforcer()).get("/v1/decisions?scope=ip&value=198.51.100.231").then().statusCode(200)
+                .body("value", equalTo(List.of("198.51.100.231")));
+        assertEquals("null", as(enforcer()).get("/v1/decisions?ip=198.51.100.231&scenarios_containing=nomatch").asString());
+        as(enforcer()).head("/v1/decisions?ip=198.51.100.231").then().statusCode(200);
     }
 
     @Test
