@@ -178,7 +178,8 @@ lookup_series check "$BASE" "/api/v1/check?ip=" "$ENFORCER_KEY"
 lookup_series banlist_decisions "$BASE" "/v1/decisions?ip=" "$ENFORCER_KEY"
 
 heap_used() {
-  curl -fsS "$BASE/q/metrics" | awk '/^jvm_memory_used_bytes\{area="heap"/ { s += $2 } END { printf "%d\n", s }'
+  # The value is the last field: the pool names in the labels contain spaces ("G1 Eden Space").
+  curl -fsS "$BASE/q/metrics" | awk '/^jvm_memory_used_bytes\{area="heap"/ { s += $NF } END { printf "%d\n", s }'
 }
 # Runs the GET while sampling the heap every 100 ms; records time, size and the heap growth above the baseline
 # taken right after a full GC.

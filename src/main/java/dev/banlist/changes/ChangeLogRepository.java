@@ -49,20 +49,27 @@ public class ChangeLogRepository {
      * trip: an empty delta costs a single query.
      */
     public Uni<PageRows> page(SqlClient client, String from, String to, String afterTxid, long afterSeq, int limit) {
+        // One row-comparison lower bound, the later of the snapshot's xmin (nothing below it is unseen) and the last
+        // row sent: given two, PostgreSQL starts the index scan at one and filters with the other, which read the
+        // whole index for an empty delta.
+        String xmin = from.substring(0, from.indexOf(':'));
+        String[] start = afterTxid != null && Long.compareUnsigned(Long.parseUnsignedLong(afterTxid),
+                Long.parseUnsignedLong(xmin)) >= 0 ? new String[] { afterTxid, Long.toString(afterSeq) }
+                : new String[] { xmin, "-1" };
         // The columns of decisions, decision_changes and head do not overlap, so the decision columns need no alias.
         return client.preparedQuery("WITH head AS (SELECT coalesce($2::text::pg_snapshot, pg_current_snapshot()) AS target,"
                         + " pg_snapshot_xmin($1::text::pg_snapshot) <= (SELECT purged_through FROM change_log_state) AS expired)"
                         + " SELECT head.target::text AS target, head.expired, c.txid::text AS txid, c.seq, "
                         + DecisionRepository.COLUMNS + ", (" + DecisionRepository.ACTIVE + ") AS active"
                         + " FROM head LEFT JOIN LATERAL (SELECT c.txid, c.seq, c.decision_id FROM decision_changes c"
-                        + " WHERE NOT head.expired AND c.txid >= pg_snapshot_xmin($1::text::pg_snapshot)"
+                        + " WHERE NOT head.expired"
                         + " AND NOT pg_visible_in_snapshot(c.txid, $1::text::pg_snapshot)"
                         + " AND pg_visible_in_snapshot(c.txid, head.target)"
                         + " AND (c.txid, c.seq) > ($3::text::xid8, $4::bigint)"
                         + " ORDER BY c.txid, c.seq LIMIT $5) c ON true"
                         + " LEFT JOIN decisions d ON d.id = c.decision_id"
                         + " ORDER BY c.txid, c.seq")
-                .execute(Tuple.of(from, to, afterTxid == null ? "0" : afterTxid, afterSeq, limit))
+                .execute(Tuple.of(from, to, start[0], Long.parseLong(start[1]), limit))
                 .map(rows -> {
                     String target = null;
                     boolean expired = false;

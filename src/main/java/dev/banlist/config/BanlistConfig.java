@@ -200,7 +200,7 @@ public interface BanlistConfig {
          * How often the in-memory index polls the change log when no notification arrived. Notifications
          * (LISTEN/NOTIFY) normally wake it within milliseconds of a commit; this bounds staleness when they are lost.
          */
-        @WithDefault("1s")
+        @WithDefault("500ms")
         Duration indexPollInterval();
 
         /** Change-log rows the index reads per query while catching up; a large import is applied in such pages. */

@@ -121,6 +121,7 @@ class StreamTest {
         CompletableFuture<JsonPath> poll = CompletableFuture.supplyAsync(() -> since(cursor, "?wait=30s"));
         Thread.sleep(700);
         assertFalse(poll.isDone(), "the poll waits while nothing changes");
+        assertTrue(TestSupport.metric("banlist_stream_waiters") >= 1, "the waiting poll is counted");
         try (Connection other = TestSupport.jdbc()) {
             insert(other, "198.51.100.61");
         }
@@ -169,5 +170,7 @@ class StreamTest {
         assertTrue(metrics.contains("banlist_enforcer_last_pull_age_seconds{key=\"stream-enforcer\"}"), "per-key pull age");
         assertTrue(TestSupport.metric("banlist_stream_requests_total", "endpoint=\"stream\"", "kind=\"snapshot\"") > 0);
         assertTrue(TestSupport.metric("banlist_stream_bytes_total", "endpoint=\"stream\"", "kind=\"snapshot\"") > 0);
+        assertTrue(TestSupport.metric("banlist_index_entries") > 0);
+        assertTrue(metrics.contains("banlist_index_staleness_seconds "), "staleness gauge");
     }
 }

@@ -55,6 +55,10 @@ final class ServiceApi {
         return expect(200, send("GET", path, null));
     }
 
+    JsonNode delete(String path) {
+        return expect(200, send("DELETE", path, null));
+    }
+
     JsonNode post(String path, String body, int status) {
         return expect(status, send("POST", path, body));
     }
