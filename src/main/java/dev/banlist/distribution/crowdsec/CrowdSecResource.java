@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
 
+import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Multi;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpServerRequest;
@@ -20,7 +21,6 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
-import io.smallrye.common.annotation.Blocking;
 import jakarta.ws.rs.core.StreamingOutput;
 import org.jboss.resteasy.reactive.RestResponse;
 
@@ -224,29 +224,16 @@ public class CrowdSecResource {
         if (view == null) {
             throw new ApiException(ErrorCode.INDEX_LOADING, "The index is still loading; retry in a few seconds.");
         }
-        List<Decision> matching = new ArrayList<>();
-        for (IndexedDecision e : view.entries()) {
-            Decision d = IndexSynchronizer.decision(e);
-            if (filter.test(d)) {
-                matching.add(d);
-            }
-        }
-        Multi<Buffer> added = matching.isEmpty() ? Multi.createFrom().item(Buffer.buffer("null"))
-                : Multi.createBy().concatenating().streams(Multi.createFrom().item(Buffer.buffer("[")),
-                        chunks(matching, Instant.now()), Multi.createFrom().item(Buffer.buffer("]")));
-        return Multi.createBy().concatenating().streams(
-                Multi.createFrom().item(Buffer.buffer("{\"deleted\":null,\"new\":")),
-                added,
-                save(key, client, view.cursor()));
-    }
-
-    private Multi<Buffer> chunks(List<Decision> decisions, Instant now) {
-        Iterable<Buffer> chunks = () -> new Iterator<>() {
+        IndexedDecision[] entries = view.entries();
+        Instant now = Instant.now();
+        boolean[] wrote = new boolean[1];
+        // Filtered and written a chunk at a time as the client reads: no list of a million decisions is built.
+        Iterable<Buffer> added = () -> new Iterator<>() {
             private int next;
 
             @Override
             public boolean hasNext() {
-                return next < decisions.size();
+                return next < entries.length;
             }
 
             @Override
@@ -254,19 +241,24 @@ public class CrowdSecResource {
                 if (!hasNext()) {
                     throw new NoSuchElementException();
                 }
-                int end = Math.min(decisions.size(), next + CHUNK);
-                StringBuilder out = new StringBuilder((end - next) * 160);
-                for (int i = next; i < end; i++) {
-                    if (i > 0) {
-                        out.append(',');
+                StringBuilder out = new StringBuilder(CHUNK * 160);
+                for (int written = 0; next < entries.length && written < CHUNK; next++) {
+                    Decision d = IndexSynchronizer.decision(entries[next]);
+                    if (filter.test(d)) {
+                        out.append(wrote[0] ? ',' : '[');
+                        wrote[0] = true;
+                        CrowdSecDecisions.append(out, d, now, permanent);
+                        written++;
                     }
-                    CrowdSecDecisions.append(out, decisions.get(i), now, permanent);
                 }
-                next = end;
                 return Buffer.buffer(out.toString());
             }
         };
-        return Multi.createFrom().iterable(chunks);
+        return Multi.createBy().concatenating().streams(
+                Multi.createFrom().item(Buffer.buffer("{\"deleted\":null,\"new\":")),
+                Multi.createFrom().iterable(added).select().where(b -> b.length() > 0),
+                Multi.createFrom().deferred(() -> Multi.createFrom().item(Buffer.buffer(wrote[0] ? "]" : "null"))),
+                save(key, client, view.cursor()));
     }
 
     /** Reading state of one pass over a delta: its position, where it ends, whether anything was written. */
