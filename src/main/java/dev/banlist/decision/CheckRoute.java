@@ -74,30 +74,25 @@ public class CheckRoute {
         }
         List<IndexedDecision> hits = index.covering(address);
         if (hits != null) {
-            StringBuilder out = new StringBuilder(64 + hits.size() * 240);
-            out.append("{\"ip\":\"").append(address).append("\",\"banned\":").append(!hits.isEmpty()).append(",\"decisions\":[");
-            for (int i = 0; i < hits.size(); i++) {
-                if (i > 0) {
-                    out.append(',');
-                }
-                DecisionJson.append(out, hits.get(i));
-            }
-            rc.response().putHeader("Content-Type", "application/json;charset=UTF-8")
-                    .putHeader(IndexSynchronizer.STALENESS_HEADER, IndexSynchronizer.staleness(index.stalenessSeconds()))
-                    .end(out.append("]}").toString());
+            rc.response().putHeader(IndexSynchronizer.STALENESS_HEADER, IndexSynchronizer.staleness(index.stalenessSeconds()));
+            reply(rc, address, hits.size(), (out, i) -> DecisionJson.append(out, hits.get(i)));
             return;
         }
         // Before the index has loaded (the first moments after a start), from the database.
-        service.covering(address).subscribe().with(decisions -> {
-            StringBuilder out = new StringBuilder(64 + decisions.size() * 240);
-            out.append("{\"ip\":\"").append(address).append("\",\"banned\":").append(!decisions.isEmpty()).append(",\"decisions\":[");
-            for (int i = 0; i < decisions.size(); i++) {
-                if (i > 0) {
-                    out.append(',');
-                }
-                DecisionJson.append(out, decisions.get(i));
+        service.covering(address).subscribe().with(
+                decisions -> reply(rc, address, decisions.size(), (out, i) -> DecisionJson.append(out, decisions.get(i))),
+                failure -> errors.write(rc, failure));
+    }
+
+    private static void reply(RoutingContext rc, IpNetwork address, int count, java.util.function.ObjIntConsumer<StringBuilder> decision) {
+        StringBuilder out = new StringBuilder(64 + count * 240);
+        out.append("{\"ip\":\"").append(address).append("\",\"banned\":").append(count > 0).append(",\"decisions\":[");
+        for (int i = 0; i < count; i++) {
+            if (i > 0) {
+                out.append(',');
             }
-            rc.response().putHeader("Content-Type", "application/json;charset=UTF-8").end(out.append("]}").toString());
-        }, failure -> errors.write(rc, failure));
+            decision.accept(out, i);
+        }
+        rc.response().putHeader("Content-Type", "application/json;charset=UTF-8").end(out.append("]}").toString());
     }
 }
