@@ -184,7 +184,8 @@ public class CrowdSecResource {
         // Written by this worker thread as the client reads, chunk by chunk, byte for byte as produced.
         StreamingOutput output = out -> {
             long bytes = 0;
-            for (Buffer chunk : body.subscribe().asIterable()) {
+            // Two chunks in flight at most: the default prefetch of 256 chunks would hold tens of megabytes.
+            for (Buffer chunk : body.subscribe().asIterable(2, () -> new java.util.concurrent.ArrayBlockingQueue<>(2))) {
                 out.write(chunk.getBytes());
                 bytes += chunk.length();
             }
