@@ -10,6 +10,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
 import dev.banlist.distribution.DecisionJson;
+import dev.banlist.error.ApiException;
+import dev.banlist.error.ErrorCode;
 import dev.banlist.error.ErrorResponses;
 import dev.banlist.error.RequestParams;
 import dev.banlist.error.ValidationException;
@@ -47,7 +49,13 @@ public class CheckRoute {
     }
 
     void register(@Observes Router router) {
-        router.route(HttpMethod.GET, "/api/v1/check").handler(this::check);
+        router.route("/api/v1/check").handler(rc -> {
+            if (rc.request().method() == HttpMethod.GET) {
+                check(rc);
+            } else {
+                errors.write(rc, new ApiException(ErrorCode.METHOD_NOT_ALLOWED, "Method not allowed here."));
+            }
+        });
     }
 
     void check(RoutingContext rc) {
