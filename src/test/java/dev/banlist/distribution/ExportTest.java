@@ -28,12 +28,12 @@ class ExportTest {
             "198.18.200.77",                           // inside it: gone
             "198.18.201.4/31", "198.18.201.6/31",      // adjacent: one /30
             "198.18.201.9",                            // alone
-            "2001:db8:aa::/49", "2001:db8:aa:8000::/49", // IPv6 halves: one /48
-            "2001:db8:aa::1");                         // inside it
+            "2001:db8:e7::/49", "2001:db8:e7:8000::/49", // IPv6 halves: one /48
+            "2001:db8:e7::1");                         // inside it
 
     private static List<String> ours(String body) {
         return body.lines().filter(line -> line.startsWith("198.18.200.") || line.startsWith("198.18.201.")
-                || line.startsWith("2001:db8:aa")).toList();
+                || line.startsWith("2001:db8:e7")).toList();
     }
 
     private static void banAll() {
@@ -50,15 +50,15 @@ class ExportTest {
         banAll();
         String plain = admin().get("/api/v1/export?format=plain&aggregate=true").then().statusCode(200)
                 .header("Content-Type", startsWith("text/plain")).extract().asString();
-        assertEquals(List.of("198.18.200.0/24", "198.18.201.4/30", "198.18.201.9", "2001:db8:aa::/48"), ours(plain));
+        assertEquals(List.of("198.18.200.0/24", "198.18.201.4/30", "198.18.201.9", "2001:db8:e7::/48"), ours(plain));
 
         String raw = admin().get("/api/v1/export?format=plain").then().statusCode(200).extract().asString();
         assertEquals(List.of("198.18.200.0/25", "198.18.200.77", "198.18.200.128/25", "198.18.201.4/31",
-                "198.18.201.6/31", "198.18.201.9", "2001:db8:aa::/49", "2001:db8:aa::1", "2001:db8:aa:8000::/49"), ours(raw));
+                "198.18.201.6/31", "198.18.201.9", "2001:db8:e7::/49", "2001:db8:e7::1", "2001:db8:e7:8000::/49"), ours(raw));
 
         String v6 = admin().get("/api/v1/export?format=plain&aggregate=true&family=ipv6").then().statusCode(200).extract().asString();
         assertTrue(v6.lines().noneMatch(line -> line.contains(".")), v6);
-        assertTrue(v6.lines().anyMatch(line -> line.equals("2001:db8:aa::/48")));
+        assertTrue(v6.lines().anyMatch(line -> line.equals("2001:db8:e7::/48")));
     }
 
     @Test
@@ -69,13 +69,13 @@ class ExportTest {
         String ipset = admin().get("/api/v1/export?format=ipset&aggregate=true&name=fw").then().statusCode(200).extract().asString();
         assertTrue(ipset.startsWith("create fw-v4 hash:net family inet hashsize 1024 maxelem "), ipset);
         assertTrue(ipset.lines().anyMatch(line -> line.equals("add fw-v4 198.18.200.0/24 -exist")), ipset);
-        assertTrue(ipset.lines().anyMatch(line -> line.equals("add fw-v6 2001:db8:aa::/48 -exist")), ipset);
+        assertTrue(ipset.lines().anyMatch(line -> line.equals("add fw-v6 2001:db8:e7::/48 -exist")), ipset);
         String nft = admin().get("/api/v1/export?format=nftables&aggregate=true&name=fw").then().statusCode(200).extract().asString();
         assertTrue(nft.startsWith("add table inet fw\n"), nft);
         assertTrue(nft.contains("198.18.200.0/24"), nft);
         List<String> json = admin().get("/api/v1/export?format=json&aggregate=true").then().statusCode(200)
                 .header("Content-Type", startsWith("application/json")).extract().jsonPath().getList("$", String.class);
-        assertTrue(json.contains("2001:db8:aa::/48"), json.toString());
+        assertTrue(json.contains("2001:db8:e7::/48"), json.toString());
         admin().get("/api/v1/export?format=pf").then().statusCode(400).body("error_code", equalTo("VALIDATION_FAILED"));
         admin().get("/api/v1/export?family=ipv5").then().statusCode(400);
         admin().get("/api/v1/export?name=bad-name!").then().statusCode(400);
@@ -116,10 +116,10 @@ class ExportTest {
                 .then().statusCode(201);
         Response all = admin().get("/api/v1/export?format=plain&aggregate=true&type=throttle");
         all.then().statusCode(200).header("X-Banlist-Truncated", "false");
-        assertEquals("198.18.200.0/24\n198.18.201.4/30\n198.18.201.9\n2001:db8:aa::/48\n", all.asString(), "byte for byte");
+        assertEquals("198.18.200.0/24\n198.18.201.4/30\n198.18.201.9\n2001:db8:e7::/48\n", all.asString(), "byte for byte");
         Response cut = admin().get("/api/v1/export?format=plain&aggregate=true&type=throttle&limit=2");
         cut.then().statusCode(200).header("X-Banlist-Truncated", "true").header("X-Banlist-Total", "4");
-        assertEquals("198.18.200.0/24\n2001:db8:aa::/48\n", cut.asString());
+        assertEquals("198.18.200.0/24\n2001:db8:e7::/48\n", cut.asString());
     }
 
     /** 3,000 lines span several streamed chunks; the body must still be exactly one network per line. */
