@@ -116,10 +116,6 @@ public class ChangeNotifier {
         s.closeAndForget();
     }
 
-    public boolean connected() {
-        return connected;
-    }
-
     /** Called for things that run on every change (the index). */
     public void onChange(Runnable listener) {
         listeners.add(listener);

@@ -28,7 +28,6 @@ public final class DecisionIndex {
 
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private Tables tables = new Tables();
-    private long version;
 
     private static final class Tables {
         final NetworkTable[] v4 = new NetworkTable[33];
@@ -98,7 +97,6 @@ public final class DecisionIndex {
         lock.writeLock().lock();
         try {
             tables = built;
-            version++;
         } finally {
             lock.writeLock().unlock();
         }
@@ -114,7 +112,6 @@ public final class DecisionIndex {
             for (IndexedDecision d : upserts) {
                 tables.put(d);
             }
-            version++;
         } finally {
             lock.writeLock().unlock();
         }
@@ -221,16 +218,6 @@ public final class DecisionIndex {
         lock.readLock().lock();
         try {
             return tables.size;
-        } finally {
-            lock.readLock().unlock();
-        }
-    }
-
-    /** Moves with every batch and reload. */
-    public long version() {
-        lock.readLock().lock();
-        try {
-            return version;
         } finally {
             lock.readLock().unlock();
         }

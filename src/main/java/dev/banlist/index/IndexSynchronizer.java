@@ -176,10 +176,6 @@ public class IndexSynchronizer implements ReadFallback {
         }
     }
 
-    public int size() {
-        return index.size();
-    }
-
     static long nowMicros() {
         return System.currentTimeMillis() * 1000;
     }

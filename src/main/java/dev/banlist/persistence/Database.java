@@ -99,14 +99,9 @@ public class Database {
     }
 
     /**
-     * Several reads that must see one consistent state: a repeatable-read, read-only transaction. Bounded like
-     * {@link #read}; not retried (it takes no locks).
+     * Several reads that must see one consistent state (the whole active set for the index): a repeatable-read,
+     * read-only transaction with its own bound. Not retried (it takes no locks).
      */
-    public <T> Uni<T> snapshotRead(String operation, Function<SqlConnection, Uni<T>> work) {
-        return snapshotRead(operation, readTimeout, work);
-    }
-
-    /** {@link #snapshotRead} with its own bound, for reading the whole active set. */
     public <T> Uni<T> snapshotRead(String operation, Duration timeout, Function<SqlConnection, Uni<T>> work) {
         return Uni.createFrom().deferred(() -> pool.get().withTransaction(conn -> conn
                         .query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").execute()
