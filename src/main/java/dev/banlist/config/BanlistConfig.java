@@ -53,6 +53,35 @@ public interface BanlistConfig {
         @WithDefault("2s")
         Duration statementTimeout();
 
+        /**
+         * The whole budget of a write with its retries. When it passes, the running statement is cancelled and
+         * the transaction rolled back before the request answers {@code DATABASE_TIMEOUT}; each attempt's
+         * {@code statement_timeout} is capped by what is left of it.
+         */
+        @WithDefault("3s")
+        Duration writeTimeout();
+
+        /**
+         * {@code idle_in_transaction_session_timeout} of write transactions: a replica frozen or cut off in the
+         * middle of one loses its transaction, and with it its locks, after this long.
+         */
+        @WithDefault("30s")
+        Duration idleInTransactionTimeout();
+
+        /**
+         * {@code idle_session_timeout} of the connections that hold session advisory locks (an import's): their
+         * holder pings them at a third of this, so a frozen holder loses its lock after this long.
+         */
+        @WithDefault("30s")
+        Duration lockSessionTimeout();
+
+        /**
+         * TCP keepalive idle time on every database connection, on both ends: the server drops the sessions (and
+         * locks) of a host that went away, and the client notices a server that did, within about twice this.
+         */
+        @WithDefault("15s")
+        Duration tcpKeepaliveIdle();
+
         /** Longest a read (one connection, not retried) may take before it answers {@code DATABASE_TIMEOUT}. */
         @WithDefault("3s")
         Duration readTimeout();

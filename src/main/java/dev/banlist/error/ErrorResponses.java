@@ -44,6 +44,8 @@ public class ErrorResponses {
     private static final Map<ErrorCode, String> DATABASE_MESSAGES = Map.of(
             ErrorCode.DATABASE_BUSY, "The database is busy; retry shortly.",
             ErrorCode.DATABASE_TIMEOUT, "The database did not answer in time.",
+            ErrorCode.DATABASE_OUTCOME_UNKNOWN, "The database did not confirm the commit in time: the write may or "
+                    + "may not have been applied. Read the current state before retrying.",
             ErrorCode.DATABASE_UNAVAILABLE, "The database is unavailable.",
             ErrorCode.DATABASE_PERMISSION_DENIED, "The service is not permitted to use the database.",
             ErrorCode.DATABASE_MISCONFIGURED, "The database or its schema is missing.",

@@ -34,17 +34,22 @@ public class Database {
     private static final Logger LOG = Logger.getLogger(Database.class);
 
     private final TimedTransactions timed;
+    private final DeadlineTransaction transaction;
     private final Instance<Pool> pool;
     private final DatabaseMetrics metrics;
     private final Duration readTimeout;
     private final String lockTimeout;
+    private final String idleInTransactionTimeout;
 
-    Database(TimedTransactions timed, Instance<Pool> pool, DatabaseMetrics metrics, BanlistConfig config) {
+    Database(TimedTransactions timed, DeadlineTransaction transaction, Instance<Pool> pool, DatabaseMetrics metrics,
+            BanlistConfig config) {
         this.timed = timed;
+        this.transaction = transaction;
         this.pool = pool;
         this.metrics = metrics;
         this.readTimeout = config.database().readTimeout();
         this.lockTimeout = config.database().lockTimeout().toMillis() + "ms";
+        this.idleInTransactionTimeout = config.database().idleInTransactionTimeout().toMillis() + "ms";
     }
 
     public <T> Uni<T> write(String operation, Function<SqlConnection, Uni<T>> work) {
@@ -66,8 +71,10 @@ public class Database {
      */
     public <T> Uni<T> bulkWrite(String operation, Duration statementTimeout, Function<SqlConnection, Uni<T>> work) {
         return Uni.createFrom().deferred(() -> pool.get().withTransaction(conn -> conn
-                        .preparedQuery("SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)")
-                        .execute(io.vertx.mutiny.sqlclient.Tuple.of(lockTimeout, statementTimeout.toMillis() + "ms"))
+                        .preparedQuery("SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true), "
+                                + "set_config('idle_in_transaction_session_timeout', $3, true)")
+                        .execute(io.vertx.mutiny.sqlclient.Tuple.of(lockTimeout, statementTimeout.toMillis() + "ms",
+                                idleInTransactionTimeout))
                         .chain(() -> work.apply(conn))))
                 .onFailure().transform(failure -> {
                     Throwable classified = metrics.classifyAndCountBusy(operation, failure);
@@ -80,17 +87,13 @@ public class Database {
     }
 
     /**
-     * A periodic job's write: one transaction with the usual timeouts, not retried and not counted as a persist
-     * failure, because the job's next pass does it again and nothing is lost; the job reports failures itself.
+     * A periodic job's write: one transaction with the usual timeouts, bounded by
+     * {@code banlist.database.read-timeout} as a write is (rolled back, never committed after it fails), not
+     * retried and not counted as a persist failure, because the job's next pass does it again and nothing is lost;
+     * the job reports failures itself.
      */
     public <T> Uni<T> jobWrite(String operation, Function<SqlConnection, Uni<T>> work) {
-        return Uni.createFrom().deferred(() -> pool.get().withTransaction(conn -> conn
-                        .preparedQuery("SELECT set_config('lock_timeout', $1, true)")
-                        .execute(io.vertx.mutiny.sqlclient.Tuple.of(lockTimeout))
-                        .chain(() -> work.apply(conn))))
-                .ifNoItem().after(readTimeout)
-                .failWith(() -> new DatabaseException(ErrorCode.DATABASE_TIMEOUT, null, operation, null))
-                .onFailure().transform(failure -> metrics.classifyAndCountBusy(operation, failure));
+        return Uni.createFrom().deferred(() -> transaction.run(operation, Deadline.after(readTimeout), work));
     }
 
     public <T> Uni<T> read(String operation, Function<SqlConnection, Uni<T>> work) {

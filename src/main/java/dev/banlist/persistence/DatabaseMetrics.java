@@ -27,4 +27,9 @@ class DatabaseMetrics {
         registry.counter("banlist.persist.failures",
                 "operation", failure.operation(), "error_code", failure.code().name()).increment();
     }
+
+    /** {@code banlist_db_outcome_unknown_total}: a write whose COMMIT was in flight when it timed out or broke. */
+    void outcomeUnknown(String operation) {
+        registry.counter("banlist.db.outcome.unknown", "operation", operation).increment();
+    }
 }

@@ -36,6 +36,23 @@ public class DirectConnections {
                 .setConnectTimeout((int) config.database().connectTimeout().toMillis())
                 .addProperty("application_name", applicationName);
         password.ifPresent(options::setPassword);
-        return options;
+        return keepAlive(options, config.database());
+    }
+
+    /**
+     * TCP keepalive on both ends of a connection. The server's side ({@code tcp_keepalives_*}) is what makes a
+     * host that vanished (partitioned, powered off) lose its sessions and their locks; the client's side needs the
+     * native transport for the idle time, else it falls back to the kernel's.
+     */
+    static PgConnectOptions keepAlive(PgConnectOptions options, BanlistConfig.Database db) {
+        int idle = (int) Math.max(1, db.tcpKeepaliveIdle().toSeconds());
+        int interval = Math.max(1, idle / 3);
+        options.setTcpKeepAlive(true)
+                .setTcpKeepAliveIdleSeconds(idle)
+                .setTcpKeepAliveIntervalSeconds(interval)
+                .setTcpKeepAliveCount(3);
+        return options.addProperty("tcp_keepalives_idle", Integer.toString(idle))
+                .addProperty("tcp_keepalives_interval", Integer.toString(interval))
+                .addProperty("tcp_keepalives_count", "3");
     }
 }

@@ -35,6 +35,7 @@ public class PoolCreator implements PgPoolCreator {
             options.setConnectTimeout((int) db.connectTimeout().toMillis())
                     .addProperty("application_name", "banlist")
                     .addProperty("statement_timeout", Long.toString(db.statementTimeout().toMillis()));
+            DirectConnections.keepAlive(options, db);
         }
         return PgBuilder.pool()
                 .with(poolOptions)

@@ -214,7 +214,7 @@ public class ImportRunner {
                         + " broken upstream than an empty list)", 200, null);
             }
             await(lock.verify());
-            status = apply(source, runId, entries, fetched, listParser, started);
+            status = apply(lock, source, runId, entries, fetched, listParser, started);
         } catch (ImportFailure failure) {
             status = finishFailed(source, runId, failure, bytes, parser);
         } catch (DatabaseException failure) {
@@ -236,7 +236,7 @@ public class ImportRunner {
                 + " max_entries " + source.view().maxEntries() + "; nothing was applied", 200, null);
     }
 
-    private String apply(SourceRepository.SourceRow source, long runId, ParsedList entries,
+    private String apply(AdvisoryLocks.Held lock, SourceRepository.SourceRow source, long runId, ParsedList entries,
             ListFetcher.Fetched fetched, ListParser parser, long started) {
         int chunk = config.applyChunkSize();
         int[] changes = new int[2];
@@ -245,6 +245,13 @@ public class ImportRunner {
         long applyStarted = System.nanoTime();
         await(database.bulkWrite("source.import", config.applyTimeout(), conn -> imports
                 .awaitEarlierApply(conn, source.id(), config.applyTimeout(), lockTimeout)
+                .chain(() -> lock.stillHeld(conn))
+                .invoke(held -> {
+                    // Frozen past the lock session's timeout: another replica may have run since; apply nothing.
+                    if (!held) {
+                        throw new ImportFailure(Code.LOCK_LOST, "This replica lost the source's lock during the run");
+                    }
+                })
                 .chain(() -> imports.holdSource(conn, source.id()))
                 .invoke(status -> {
                     if (status == null || status.equals("deleting")) {
