@@ -74,6 +74,14 @@ final class PackagedService implements AutoCloseable {
         }
     }
 
+    /** Sends a signal ({@code STOP}, {@code CONT}) to the JVM, as a frozen node or a debugger would. */
+    void signal(String name) throws IOException, InterruptedException {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (kill.waitFor() != 0) {
+            throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+        }
+    }
+
     /** Stops it the way Kubernetes does (SIGTERM) and returns the exit code. */
     int stop() throws InterruptedException {
         process.destroy();

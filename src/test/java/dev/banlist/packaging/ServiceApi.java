@@ -73,6 +73,15 @@ final class ServiceApi {
         return post("/api/v1/sources/" + sourceId + "/runs", null, 202).path("run_id").asLong();
     }
 
+    /** Starts a manual run; empty while another run holds the source (409 IMPORT_RUNNING). */
+    java.util.OptionalLong tryStartRun(long sourceId) {
+        HttpResponse<String> response = send("POST", "/api/v1/sources/" + sourceId + "/runs", null);
+        if (response.statusCode() == 409) {
+            return java.util.OptionalLong.empty();
+        }
+        return java.util.OptionalLong.of(expect(202, response).path("run_id").asLong());
+    }
+
     JsonNode run(long sourceId, long runId) {
         return get("/api/v1/sources/" + sourceId + "/runs/" + runId);
     }
