@@ -318,7 +318,6 @@ public class IndexSynchronizer implements ReadFallback {
                         viewLock.writeLock().unlock();
                     }
                     loads.increment();
-                    reloading = false;
                     LOG.infof("Index loaded: %d active decisions", count.get());
                     advanced();
                 })
@@ -333,6 +332,7 @@ public class IndexSynchronizer implements ReadFallback {
                 .emitOn(applier)
                 .map(page -> {
                     apply(from, page);
+                    reloading = false;
                     if (page.more()) {
                         partialSince = startedAt;
                     } else {
