@@ -47,7 +47,10 @@ import dev.banlist.persistence.SchemaMigrator;
  * announcement was lost, and after each of this replica's own writes (so that a client reads its own write).
  *
  * <p>The index only ever learns committed state, so it is never ahead of the database. When the database is
- * unreachable the index keeps its last state and reports how old that is.
+ * unreachable the index keeps its last state and reports how old that is. When its cursor expires, a fresh index is
+ * loaded beside it and swapped in once complete; the current one serves until then, also if loading fails.
+ *
+ * <p>The pages it applies are kept for a while ({@link RecentChanges}) so that long polls are answered from memory.
  */
 @ApplicationScoped
 public class IndexSynchronizer implements ReadFallback {

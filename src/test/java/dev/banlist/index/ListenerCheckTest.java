@@ -39,7 +39,7 @@ class ListenerCheckTest {
     private static final String LISTENER = "SELECT pid FROM pg_stat_activity WHERE application_name = 'banlist-listen'";
 
     private static long listener() throws Exception {
-        try (Connection c = TestSupport.jdbc(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(LISTENER)) {
+        try (Connection c = TestSupport.jdbc(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(LISTENER + " ORDER BY backend_start DESC LIMIT 1")) {
             return rs.next() ? rs.getLong(1) : -1;
         }
     }
@@ -50,6 +50,24 @@ class ListenerCheckTest {
 
     private static boolean banned(String ip) {
         return admin().queryParam("ip", ip).get("/api/v1/check").then().statusCode(200).extract().<Boolean>path("banned");
+    }
+
+    @Test
+    void aTerminatedListenerConnectionIsReplacedAndNotificationsFlowAgain() throws Exception {
+        await().atMost(Duration.ofSeconds(30)).until(() -> listener() > 0);
+        long terminated = listener();
+        double reconnects = metric("banlist_notifications_reconnects_total");
+        try (Connection c = TestSupport.jdbc(); Statement s = c.createStatement()) {
+            s.execute("SELECT pg_terminate_backend(" + terminated + ")");
+        }
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .until(() -> metric("banlist_notifications_reconnects_total") > reconnects);
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+                .until(() -> listener() > 0 && listener() != terminated);
+        try (Connection c = TestSupport.jdbc(); Statement s = c.createStatement()) {
+            s.execute("INSERT INTO decisions (value, type, origin, expires_at) VALUES ('203.0.113.132', 'ban', 'listener-test', now() + interval '1 hour')");
+        }
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> banned("203.0.113.132"));
     }
 
     @Test
