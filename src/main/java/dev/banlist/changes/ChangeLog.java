@@ -47,8 +47,12 @@ public class ChangeLog {
         return database.read(operation, conn -> repository.expired(conn, since));
     }
 
+    /**
+     * A page for the index, whose synchroniser keeps serving its last state on failure and logs on a change of
+     * state: not logged per failure, which would be a line every poll during an outage.
+     */
     public Uni<Page> page(String operation, ChangeCursor since, int limit) {
-        return database.read(operation, conn -> page(conn, since, limit));
+        return database.poll(operation, conn -> page(conn, since, limit));
     }
 
     /**

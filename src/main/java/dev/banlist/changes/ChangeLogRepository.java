@@ -31,9 +31,18 @@ public class ChangeLogRepository {
                 .map(rows -> rows.iterator().next().getString(0));
     }
 
+    /**
+     * Whether a purged change may be one the snapshot in {@code $1} does not see: the largest purged transaction
+     * is at or past its {@code xmax}, or one of its in-progress transactions is not above it. Transactions below
+     * {@code xmax} and not in progress are visible to it, so old transactions that were open elsewhere when the
+     * cursor was taken do not expire it; purging stops below every live transaction (see {@link #purge}).
+     */
+    static final String EXPIRED = "(SELECT pg_snapshot_xmax(v.s) <= v.p OR EXISTS (SELECT 1 FROM pg_snapshot_xip(v.s) x"
+            + " WHERE x <= v.p) FROM (SELECT $1::text::pg_snapshot AS s, purged_through AS p FROM change_log_state) v)";
+
     /** Whether changes a cursor has not seen may have been purged. */
     public Uni<Boolean> expired(SqlClient client, ChangeCursor cursor) {
-        return client.preparedQuery("SELECT pg_snapshot_xmin($1::text::pg_snapshot) <= purged_through FROM change_log_state")
+        return client.preparedQuery("SELECT " + EXPIRED)
                 .execute(Tuple.of(cursor.from()))
                 .map(rows -> rows.iterator().next().getBoolean(0));
     }
@@ -58,7 +67,7 @@ public class ChangeLogRepository {
                 : new String[] { xmin, "-1" };
         // The columns of decisions, decision_changes and head do not overlap, so the decision columns need no alias.
         return client.preparedQuery("WITH head AS (SELECT coalesce($2::text::pg_snapshot, pg_current_snapshot()) AS target,"
-                        + " pg_snapshot_xmin($1::text::pg_snapshot) <= (SELECT purged_through FROM change_log_state) AS expired)"
+                        + " " + EXPIRED + " AS expired)"
                         + " SELECT head.target::text AS target, head.expired, c.txid::text AS txid, c.seq, "
                         + DecisionRepository.COLUMNS + ", (" + DecisionRepository.ACTIVE + ") AS active"
                         + " FROM head LEFT JOIN LATERAL (SELECT c.txid, c.seq, c.decision_id FROM decision_changes c"
@@ -123,12 +132,25 @@ public class ChangeLogRepository {
     /**
      * Deletes up to {@code batch} change-log rows older than the retention and records the largest purged
      * transaction id, which expires every cursor that could have missed them. Returns how many.
+     *
+     * <p>Only rows of transactions below the horizon go: the oldest transaction still running and the oldest
+     * snapshot still held ({@code backend_xmin} of this role's sessions, such as an index load, whose snapshot
+     * becomes a cursor). A transaction left open for longer than the retention thus holds the purge back instead
+     * of expiring every cursor taken while it is open.
      */
     public Uni<Integer> purge(SqlClient client, Duration retention, int batch) {
         return client.preparedQuery("""
-                        WITH gone AS (
+                        WITH now_xid AS (SELECT pg_current_xact_id()::text::bigint AS c),
+                        horizon AS (
+                            SELECT least(pg_snapshot_xmin(pg_current_snapshot())::text::bigint,
+                                         (SELECT min(CASE WHEN a.x <= n.c % 4294967296 THEN n.c - n.c % 4294967296 + a.x
+                                                          ELSE n.c - n.c % 4294967296 - 4294967296 + a.x END)
+                                          FROM (SELECT backend_xmin::text::bigint AS x FROM pg_stat_activity
+                                                WHERE backend_xmin IS NOT NULL) a, now_xid n))::text::xid8 AS below),
+                        gone AS (
                             DELETE FROM decision_changes WHERE seq IN (
                                 SELECT seq FROM decision_changes WHERE changed_at < now() - $1::bigint * interval '1 millisecond'
+                                AND txid < (SELECT below FROM horizon)
                                 ORDER BY seq LIMIT $2)
                             RETURNING txid),
                         marked AS (

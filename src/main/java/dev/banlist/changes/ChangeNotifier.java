@@ -1,31 +1,32 @@
 package dev.banlist.changes;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.smallrye.mutiny.Uni;
 import io.vertx.mutiny.core.Vertx;
+import io.vertx.mutiny.pgclient.PgConnection;
 import io.vertx.mutiny.pgclient.pubsub.PgSubscriber;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import org.jboss.logging.Logger;
 
+import dev.banlist.config.BanlistConfig;
 import dev.banlist.persistence.DirectConnections;
 
 /**
  * Listens on the {@code banlist_changes} channel (the change-log triggers notify it; PostgreSQL delivers at commit)
- * on a connection of its own, and wakes whoever waits for a change: long polls and the index. Every notification,
- * and every (re)connect, since notifications sent while disconnected are lost, moves a generation counter; a
- * waiter takes the generation before it reads and waits only while it is unchanged, so a commit between its read
- * and its wait still wakes it.
+ * on a connection of its own, and tells whoever follows changes (the index). Every notification, and every
+ * (re)connect, since notifications sent while disconnected are lost, moves a generation counter.
+ *
+ * <p>A connection can die without closing (a partition, a frozen server process): no notification arrives and
+ * nothing says so. Every {@code banlist.distribution.listener-check-interval} a query on it must answer within
+ * that interval, or the connection is dropped and replaced.
  */
 @ApplicationScoped
 public class ChangeNotifier {
@@ -36,18 +37,23 @@ public class ChangeNotifier {
 
     private final Vertx vertx;
     private final DirectConnections connections;
+    private final Duration checkInterval;
     private final AtomicLong generation = new AtomicLong();
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
-    private final Set<Runnable> waiters = new HashSet<>();
-    private final AtomicInteger waiting = new AtomicInteger();
+    private final Counter reconnects;
     private volatile PgSubscriber subscriber;
     private volatile boolean connected;
     private volatile boolean stopped;
     private long reconnectTimer = -1;
+    private long checkTimer = -1;
 
-    ChangeNotifier(Vertx vertx, DirectConnections connections) {
+    ChangeNotifier(Vertx vertx, DirectConnections connections, BanlistConfig config, MeterRegistry registry) {
         this.vertx = vertx;
         this.connections = connections;
+        this.checkInterval = config.distribution().listenerCheckInterval();
+        this.reconnects = Counter.builder("banlist.notifications.reconnects")
+                .description("Change-notification connections replaced after they closed or stopped answering")
+                .register(registry);
     }
 
     void start(@Observes StartupEvent event) {
@@ -57,12 +63,16 @@ public class ChangeNotifier {
                 connect();
             }
         });
+        checkTimer = vertx.setPeriodic(Math.max(100, checkInterval.toMillis()), id -> check());
     }
 
     void stop(@Observes ShutdownEvent event) {
         stopped = true;
         if (reconnectTimer >= 0) {
             vertx.cancelTimer(reconnectTimer);
+        }
+        if (checkTimer >= 0) {
+            vertx.cancelTimer(checkTimer);
         }
         PgSubscriber current = subscriber;
         if (current != null) {
@@ -95,21 +105,35 @@ public class ChangeNotifier {
                 .handler(payload -> changed())
                 // The close handler reports a lost connection; the exception itself needs no stack trace.
                 .exceptionHandler(failure -> LOG.debugf("Change notification connection: %s", failure.toString()));
-        s.closeHandler(() -> disconnected(s));
+        s.closeHandler(() -> disconnected(s, "lost their connection"));
         s.connect().subscribe().with(ignored -> {
             // Without a handler the connection prints a server-side termination (a restart) to standard error.
             if (s.actualConnection() != null) {
                 s.actualConnection().exceptionHandler(failure -> LOG.debugf("Change notification connection: %s", failure));
             }
-        }, failure -> disconnected(s));
+        }, failure -> disconnected(s, "could not connect"));
     }
 
-    private synchronized void disconnected(PgSubscriber s) {
+    /** A round trip on the listening connection; no answer within the interval means it is dead. */
+    private void check() {
+        PgSubscriber s = subscriber;
+        PgConnection connection = s == null || !connected ? null : s.actualConnection();
+        if (connection == null) {
+            return;
+        }
+        connection.query("SELECT 1").execute()
+                .ifNoItem().after(checkInterval).fail()
+                .subscribe().with(ok -> {
+                }, failure -> disconnected(s, "stopped answering (" + failure.getClass().getSimpleName() + ")"));
+    }
+
+    private synchronized void disconnected(PgSubscriber s, String why) {
         if (subscriber != s) {
             return;
         }
         if (connected) {
-            LOG.warn("Change notifications lost their connection; reconnecting (the index polls meanwhile)");
+            LOG.warnf("Change notifications %s; reconnecting (the index polls meanwhile)", why);
+            reconnects.increment();
         }
         connected = false;
         subscriber = null;
@@ -125,69 +149,9 @@ public class ChangeNotifier {
         return generation.get();
     }
 
-    /** Long polls waiting now. */
-    public int waiting() {
-        return waiting.get();
-    }
-
-    /**
-     * Completes when the generation moves past {@code seen}, or after {@code timeout}: at once if it already has.
-     * Answers whether a change was signalled.
-     */
-    public Uni<Boolean> await(long seen, Duration timeout) {
-        return Uni.createFrom().emitter(emitter -> {
-            AtomicInteger done = new AtomicInteger();
-            Runnable[] cancel = new Runnable[1];
-            Runnable wake = () -> {
-                if (done.compareAndSet(0, 1)) {
-                    waiting.decrementAndGet();
-                    cancel[0].run();
-                    emitter.complete(true);
-                }
-            };
-            waiting.incrementAndGet();
-            long timer = vertx.setTimer(Math.max(1, timeout.toMillis()), id -> {
-                if (done.compareAndSet(0, 1)) {
-                    waiting.decrementAndGet();
-                    remove(wake);
-                    emitter.complete(false);
-                }
-            });
-            cancel[0] = () -> vertx.cancelTimer(timer);
-            emitter.onTermination(() -> {
-                if (done.compareAndSet(0, 1)) {
-                    waiting.decrementAndGet();
-                    vertx.cancelTimer(timer);
-                    remove(wake);
-                }
-            });
-            synchronized (waiters) {
-                if (generation.get() == seen && !stopped) {
-                    waiters.add(wake);
-                    return;
-                }
-            }
-            wake.run();
-        });
-    }
-
-    private void remove(Runnable wake) {
-        synchronized (waiters) {
-            waiters.remove(wake);
-        }
-    }
-
-    /** A change was committed somewhere (or may have been, unseen): wake everyone. */
+    /** A change was committed somewhere (or may have been, unseen). */
     void changed() {
-        List<Runnable> woken;
-        synchronized (waiters) {
-            generation.incrementAndGet();
-            woken = new ArrayList<>(waiters);
-            waiters.clear();
-        }
-        for (Runnable wake : woken) {
-            wake.run();
-        }
+        generation.incrementAndGet();
         for (Runnable listener : listeners) {
             listener.run();
         }

@@ -251,9 +251,23 @@ public interface BanlistConfig {
         @WithDefault("60s")
         Duration maxWait();
 
-        /** Most long polls waiting at once on one replica; more are answered at once without waiting. */
+        /**
+         * Most long polls waiting at once on one replica; more are answered {@code 503 TOO_MANY_WAITERS} with a
+         * jittered {@code Retry-After}.
+         */
         @WithDefault("10000")
         int maxWaiters();
+
+        /**
+         * Change-log rows the index keeps after applying them, so that long polls are answered from memory (one
+         * database read per change, however many clients wait); an older cursor is answered from the database.
+         */
+        @WithDefault("10000")
+        int recentChanges();
+
+        /** How often the change-notification connection is checked with a query; a dead one is replaced. */
+        @WithDefault("10s")
+        Duration listenerCheckInterval();
 
         /**
          * Duration reported to CrowdSec bouncers for a permanent decision, which their protocol cannot express.

@@ -8,8 +8,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 
-import dev.banlist.changes.ChangeNotifier;
 import dev.banlist.config.BanlistConfig;
+import dev.banlist.index.IndexSynchronizer;
 
 /**
  * What enforcers pull. Tags are endpoint, kind, format and result names and, for the last-pull age, API key names:
@@ -22,10 +22,10 @@ public class DistributionMetrics {
     private final int maxTrackedKeys;
     private final ConcurrentMap<String, AtomicLong> lastPull = new ConcurrentHashMap<>();
 
-    DistributionMetrics(MeterRegistry registry, ChangeNotifier notifier, BanlistConfig config) {
+    DistributionMetrics(MeterRegistry registry, IndexSynchronizer index, BanlistConfig config) {
         this.registry = registry;
         this.maxTrackedKeys = config.distribution().maxTrackedKeys();
-        Gauge.builder("banlist.stream.waiters", notifier, ChangeNotifier::waiting)
+        Gauge.builder("banlist.stream.waiters", index, IndexSynchronizer::waiting)
                 .description("Long polls waiting for a change on this replica").register(registry);
     }
 

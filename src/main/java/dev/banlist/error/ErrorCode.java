@@ -26,7 +26,8 @@ public enum ErrorCode {
     DATABASE_MISCONFIGURED(503),
     DATABASE_RESOURCES_EXHAUSTED(503),
     DATABASE_CORRUPTED(503),
-    INDEX_LOADING(503);
+    INDEX_LOADING(503),
+    TOO_MANY_WAITERS(503);
 
     private final int status;
 

@@ -65,7 +65,10 @@ public class ErrorResponses {
 
     @ServerExceptionMapper
     public Response api(ApiException e, HttpServerRequest request) {
-        return respond(request, e.code(), e.getMessage(), e.details());
+        Response response = respond(request, e.code(), e.getMessage(), e.details());
+        return e.details().get("retry_after_seconds") instanceof Number seconds
+                ? Response.fromResponse(response).header("Retry-After", seconds.toString()).build()
+                : response;
     }
 
     @ServerExceptionMapper

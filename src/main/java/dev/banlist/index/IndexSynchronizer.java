@@ -5,13 +5,17 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
@@ -43,7 +47,10 @@ import dev.banlist.persistence.SchemaMigrator;
  * announcement was lost, and after each of this replica's own writes (so that a client reads its own write).
  *
  * <p>The index only ever learns committed state, so it is never ahead of the database. When the database is
- * unreachable the index keeps its last state and reports how old that is.
+ * unreachable the index keeps its last state and reports how old that is. When its cursor expires, a fresh index is
+ * loaded beside it and swapped in once complete; the current one serves until then, also if loading fails.
+ *
+ * <p>The pages it applies are kept for a while ({@link RecentChanges}) so that long polls are answered from memory.
  */
 @ApplicationScoped
 public class IndexSynchronizer implements ReadFallback {
@@ -53,7 +60,8 @@ public class IndexSynchronizer implements ReadFallback {
     private static final Duration LOAD_TIMEOUT = Duration.ofMinutes(5);
     private static final Duration AWAIT_TIMEOUT = Duration.ofSeconds(2);
 
-    private final DecisionIndex index = new DecisionIndex();
+    /** Replaced whole by a reload; the old one is served until the new one is complete. */
+    private volatile DecisionIndex index = new DecisionIndex();
     private final ChangeLog changeLog;
     private final ChangeLogRepository repository;
     private final Database database;
@@ -78,7 +86,16 @@ public class IndexSynchronizer implements ReadFallback {
     /** When the target snapshot of a delta still being paged was taken. */
     private long partialSince;
     private volatile boolean failing;
+    /** Set while the cursor is expired and a reload has not succeeded yet (logged once per episode). */
+    private boolean reloading;
     private long timer = -1;
+    private final RecentChanges recent;
+    /** Moves whenever the index learns changes (a page with rows, or a reload); long polls wait on it. */
+    private final AtomicLong version = new AtomicLong();
+    private final Set<Runnable> versionWaiters = new HashSet<>();
+    private final AtomicInteger waiting = new AtomicInteger();
+    private final Counter loads;
+    private final Counter pageReads;
 
     IndexSynchronizer(ChangeLog changeLog, ChangeLogRepository repository, Database database, ChangeNotifier notifier,
             SchemaMigrator migrator, BanlistConfig config, Vertx vertx, MeterRegistry registry) {
@@ -89,7 +106,12 @@ public class IndexSynchronizer implements ReadFallback {
         this.migrator = migrator;
         this.config = config.distribution();
         this.vertx = vertx;
-        Gauge.builder("banlist.index.entries", index, DecisionIndex::size)
+        this.recent = new RecentChanges(this.config.recentChanges());
+        this.loads = Counter.builder("banlist.index.loads")
+                .description("Full loads of this replica's index (at start, and after its cursor expired)").register(registry);
+        this.pageReads = Counter.builder("banlist.index.page.reads")
+                .description("Change-log pages this replica's index read from the database").register(registry);
+        Gauge.builder("banlist.index.entries", this, s -> s.index.size())
                 .description("Decisions held in this replica's in-memory index").register(registry);
         Gauge.builder("banlist.index.staleness.seconds", this, IndexSynchronizer::stalenessSeconds)
                 .description("Age of the database state this replica's index reflects (+Inf before the first load)")
@@ -262,37 +284,58 @@ public class IndexSynchronizer implements ReadFallback {
         return cursor == null ? load() : catchUp();
     }
 
-    private record Loaded(String snapshot, List<IndexedDecision> entries) {
-    }
-
+    /**
+     * Loads the active set into a fresh index chunk by chunk, as rows arrive from one snapshot (the stream is paced
+     * by the applier, so no more than a few chunks are in memory beside the tables), then swaps it in with its
+     * cursor. Until then the old index and its cursor keep serving, also when the load fails.
+     */
     private Uni<Void> load() {
         long startedAt = System.nanoTime();
+        DecisionIndex fresh = new DecisionIndex();
+        AtomicLong count = new AtomicLong();
         return database.snapshotRead("index.load", LOAD_TIMEOUT, conn -> repository.currentSnapshot(conn)
                         .chain(snapshot -> repository.active(conn, LOAD_FETCH_SIZE)
-                                .map(IndexSynchronizer::indexed)
-                                .collect().asList()
-                                .map(entries -> new Loaded(snapshot, entries))))
+                                .group().intoLists().of(LOAD_FETCH_SIZE)
+                                .onItem().transformToUniAndConcatenate(chunk -> Uni.createFrom().item(chunk)
+                                        .emitOn(applier)
+                                        .invoke(rows -> {
+                                            List<IndexedDecision> entries = new ArrayList<>(rows.size());
+                                            for (Decision d : rows) {
+                                                entries.add(indexed(d));
+                                            }
+                                            fresh.apply(entries, List.of());
+                                            count.addAndGet(rows.size());
+                                        }))
+                                .collect().last()
+                                .replaceWith(snapshot)))
                 .emitOn(applier)
-                .invoke(loaded -> {
+                .invoke(snapshot -> {
+                    ChangeCursor at = ChangeCursor.at(snapshot);
                     viewLock.writeLock().lock();
                     try {
-                        index.replaceAll(loaded.entries());
-                        cursor = ChangeCursor.at(loaded.snapshot());
+                        index = fresh;
+                        cursor = at;
                         syncedAtNanos = startedAt;
+                        recent.reset(at);
                     } finally {
                         viewLock.writeLock().unlock();
                     }
-                    LOG.infof("Index loaded: %d active decisions", loaded.entries().size());
+                    loads.increment();
+                    LOG.infof("Index loaded: %d active decisions", count.get());
+                    advanced();
                 })
                 .replaceWithVoid();
     }
 
     private Uni<Void> catchUp() {
-        long startedAt = cursor.partial() ? partialSince : System.nanoTime();
-        return changeLog.page("index.sync", cursor, config.indexPageSize())
+        ChangeCursor from = cursor;
+        long startedAt = from.partial() ? partialSince : System.nanoTime();
+        pageReads.increment();
+        return changeLog.page("index.sync", from, config.indexPageSize())
                 .emitOn(applier)
                 .map(page -> {
-                    apply(page);
+                    apply(from, page);
+                    reloading = false;
                     if (page.more()) {
                         partialSince = startedAt;
                     } else {
@@ -302,8 +345,11 @@ public class IndexSynchronizer implements ReadFallback {
                 })
                 .onFailure(ApiException.class).recoverWithUni(failure -> {
                     if (((ApiException) failure).code() == ErrorCode.CURSOR_EXPIRED) {
-                        LOG.warn("The index fell behind the change log's retention; reloading it");
-                        cursor = null;
+                        if (!reloading) {
+                            reloading = true;
+                            LOG.warn("The index fell behind the change log's retention; reloading it (the current"
+                                    + " index keeps serving until the new one is loaded)");
+                        }
                         return load().replaceWith(false);
                     }
                     return Uni.createFrom().failure(failure);
@@ -311,7 +357,7 @@ public class IndexSynchronizer implements ReadFallback {
                 .chain(more -> more ? catchUp() : Uni.createFrom().voidItem());
     }
 
-    private void apply(ChangeLog.Page page) {
+    private void apply(ChangeCursor from, ChangeLog.Page page) {
         Map<Long, Change> latest = new LinkedHashMap<>();
         for (Change change : page.changes()) {
             latest.put(change.decision().id(), change);
@@ -332,8 +378,127 @@ public class IndexSynchronizer implements ReadFallback {
                 index.apply(upserts, removals);
             }
             cursor = page.next();
+            recent.applied(from, page);
         } finally {
             viewLock.writeLock().unlock();
+        }
+        if (!page.changes().isEmpty()) {
+            advanced();
+        }
+    }
+
+    /** A delta as the stream sends it, or null when memory cannot answer for this cursor (see RecentChanges). */
+    public ChangeLog.Delta recentDelta(ChangeCursor since, int limit) {
+        if (!loaded()) {
+            return null;
+        }
+        RecentChanges.Found found = recent.after(since, limit);
+        if (found == null) {
+            return null;
+        }
+        Map<Long, Change> latest = new LinkedHashMap<>();
+        for (Change change : found.changes()) {
+            latest.put(change.decision().id(), change);
+        }
+        List<Decision> added = new ArrayList<>();
+        List<Decision> deleted = new ArrayList<>();
+        long now = nowMicros();
+        DecisionIndex current = index;
+        for (Change change : latest.values()) {
+            Decision d = change.decision();
+            if (change.active()) {
+                added.add(d);
+            } else if (!stillBanned(current, d, now)) {
+                deleted.add(d);
+            }
+        }
+        return new ChangeLog.Delta(found.next(), added, deleted, found.more());
+    }
+
+    /**
+     * Whether another active decision of the same type holds the same value. The index is at least as new as the
+     * page, which is as safe as the database's later state: what changed since arrives in the next delta.
+     */
+    private static boolean stillBanned(DecisionIndex current, Decision ended, long now) {
+        IpNetwork n = IpNetwork.parse(ended.value());
+        for (IndexedDecision e : current.covering(n, now)) {
+            if (e.id() != ended.id() && e.prefix() == n.prefix() && e.type().equals(ended.type())
+                    && e.network().equals(n)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The version long polls wait on. */
+    public long version() {
+        return version.get();
+    }
+
+    /** Long polls waiting for the index now. */
+    public int waiting() {
+        return waiting.get();
+    }
+
+    /**
+     * Completes when the index has learned changes after version {@code seen} was read, or after {@code timeout};
+     * at once if it already has. Completes on the caller's Vert.x context.
+     */
+    public Uni<Void> awaitVersion(long seen, Duration timeout) {
+        return Uni.createFrom().emitter(emitter -> {
+            io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+            AtomicBoolean done = new AtomicBoolean();
+            long[] timer = { -1 };
+            Runnable[] self = new Runnable[1];
+            Runnable complete = () -> {
+                if (done.compareAndSet(false, true)) {
+                    waiting.decrementAndGet();
+                    if (timer[0] >= 0) {
+                        vertx.getDelegate().cancelTimer(timer[0]);
+                    }
+                    synchronized (versionWaiters) {
+                        versionWaiters.remove(self[0]);
+                    }
+                    if (context != null) {
+                        context.runOnContext(v -> emitter.complete(null));
+                    } else {
+                        emitter.complete(null);
+                    }
+                }
+            };
+            self[0] = complete;
+            waiting.incrementAndGet();
+            timer[0] = vertx.getDelegate().setTimer(Math.max(1, timeout.toMillis()), id -> complete.run());
+            emitter.onTermination(() -> {
+                if (done.compareAndSet(false, true)) {
+                    waiting.decrementAndGet();
+                    if (timer[0] >= 0) {
+                        vertx.getDelegate().cancelTimer(timer[0]);
+                    }
+                    synchronized (versionWaiters) {
+                        versionWaiters.remove(complete);
+                    }
+                }
+            });
+            synchronized (versionWaiters) {
+                if (version.get() == seen) {
+                    versionWaiters.add(complete);
+                    return;
+                }
+            }
+            complete.run();
+        });
+    }
+
+    private void advanced() {
+        List<Runnable> woken;
+        synchronized (versionWaiters) {
+            version.incrementAndGet();
+            woken = new ArrayList<>(versionWaiters);
+            versionWaiters.clear();
+        }
+        for (Runnable wake : woken) {
+            wake.run();
         }
     }
 
