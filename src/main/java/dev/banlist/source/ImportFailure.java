@@ -9,7 +9,9 @@ final class ImportFailure extends RuntimeException {
     enum Code {
         UPSTREAM_GONE, UPSTREAM_HTTP_ERROR, UPSTREAM_RATE_LIMITED, UPSTREAM_TIMEOUT, UPSTREAM_UNREACHABLE,
         UPSTREAM_TRUNCATED, DNS_FAILURE, TLS_FAILURE, TOO_MANY_REDIRECTS, FORBIDDEN_ADDRESS, SOURCE_TOO_LARGE,
-        PARSE_ERROR_RATE, TOO_MANY_ENTRIES, EMPTY_LIST, SOURCE_DELETING, DATABASE_ERROR, INTERRUPTED, INTERNAL_ERROR
+        PARSE_ERROR_RATE, TOO_MANY_ENTRIES, EMPTY_LIST, SOURCE_DELETING, DATABASE_ERROR, INTERRUPTED, INTERNAL_ERROR,
+        /** The whole fetch took longer than {@code fetch-timeout} (an upstream dripping bytes beats the read timeout). */
+        FETCH_TIMEOUT
     }
 
     private final Code code;

@@ -8,29 +8,31 @@ import dev.banlist.net.ProtectedRanges;
 import dev.banlist.source.ImportFailure.Code;
 
 /**
- * The distinct networks of a list, deduplicated as they are added and held in primitive open-addressing tables: an
- * IPv4 network is one {@code long} (address and prefix), an IPv6 network two {@code long}s and a byte. Memory is
+ * The distinct networks of a list, deduplicated as they are added and held in primitive arrays: an IPv4 network
+ * is one {@code long} (address and prefix), an IPv6 network two {@code long}s and a byte, in the order they came;
+ * an open-addressing table of their positions finds duplicates and is dropped by {@link #finish}. Memory is
  * bounded by the source's {@code max_entries}, never by the length of the body: a body of a million copies of one
  * line holds one entry, and the entry past {@code max_entries} fails the run at once.
  */
 final class ParsedList {
 
-    private static final long EMPTY_V4 = -1L; // no packed network has all bits set (the prefix byte is at most 32)
-    private static final int INITIAL_SLOTS = 256;
+    private static final int INITIAL_CAPACITY = 256;
 
     private final int maxEntries;
-    /** Hashes are seeded per list, so that a list crafted to collide cannot make the tables quadratic. */
+    /** Hashes are seeded per list, so that a list crafted to collide cannot make the lookups quadratic. */
     private final long seed = ThreadLocalRandom.current().nextLong();
 
-    private long[] v4 = newV4Table(INITIAL_SLOTS);
+    private long[] v4 = new long[INITIAL_CAPACITY];
     private int v4Count;
-    private long[] v6Hi = new long[INITIAL_SLOTS];
-    private long[] v6Lo = new long[INITIAL_SLOTS];
-    /** Prefix length plus one; 0 marks a free slot. */
-    private byte[] v6Prefix = new byte[INITIAL_SLOTS];
-    private int v6Count;
+    /** Position + 1 of each IPv4 entry by hash; 0 is a free slot. Null after {@link #finish}. */
+    private int[] v4Slots = new int[2 * INITIAL_CAPACITY];
 
-    private boolean finished;
+    private long[] v6Hi = new long[INITIAL_CAPACITY];
+    private long[] v6Lo = new long[INITIAL_CAPACITY];
+    private byte[] v6Prefix = new byte[INITIAL_CAPACITY];
+    private int v6Count;
+    private int[] v6Slots = new int[2 * INITIAL_CAPACITY];
+
     private int protectedCount;
 
     ParsedList(int maxEntries) {
@@ -44,7 +46,7 @@ final class ParsedList {
      *         {@code max_entries}: the caller stops reading the body
      */
     void add(IpNetwork network) {
-        if (finished) {
+        if (v4Slots == null) {
             throw new IllegalStateException("finished");
         }
         boolean added = network.ipv6() ? addV6(network.hi(), network.lo(), network.prefix())
@@ -61,39 +63,32 @@ final class ParsedList {
     }
 
     /**
-     * Drops the entries overlapping protected ranges (counted in {@link #protectedCount}) and packs the rest at
-     * the start of the tables, IPv4 sorted; no entry can be added after.
+     * Drops the lookup tables and the entries overlapping protected ranges (counted in {@link #protectedCount}),
+     * and sorts the IPv4 entries; no entry can be added after.
      */
     void finish(ProtectedRanges protectedRanges) {
-        finished = true;
+        v4Slots = null;
+        v6Slots = null;
+        Arrays.sort(v4, 0, v4Count);
         int kept = 0;
-        for (long packed : v4) {
-            if (packed != EMPTY_V4) {
-                v4[kept++] = packed;
-            }
-        }
-        Arrays.sort(v4, 0, kept);
-        v4Count = 0;
-        for (int i = 0; i < kept; i++) {
+        for (int i = 0; i < v4Count; i++) {
             if (protectedRanges.overlaps(v4(v4[i]))) {
                 protectedCount++;
             } else {
-                v4[v4Count++] = v4[i];
+                v4[kept++] = v4[i];
             }
         }
+        v4Count = kept;
         kept = 0;
-        for (int i = 0; i < v6Prefix.length; i++) {
-            if (v6Prefix[i] == 0) {
-                continue;
-            }
+        for (int i = 0; i < v6Count; i++) {
             if (protectedRanges.overlaps(v6(i))) {
                 protectedCount++;
-                continue;
+            } else {
+                v6Hi[kept] = v6Hi[i];
+                v6Lo[kept] = v6Lo[i];
+                v6Prefix[kept] = v6Prefix[i];
+                kept++;
             }
-            v6Hi[kept] = v6Hi[i];
-            v6Lo[kept] = v6Lo[i];
-            v6Prefix[kept] = v6Prefix[i];
-            kept++;
         }
         v6Count = kept;
     }
@@ -102,14 +97,15 @@ final class ParsedList {
         return protectedCount;
     }
 
-    /** Bytes held by the tables: bounded by {@code max_entries}, whatever the body's length. */
-    long tableBytes() {
-        return 8L * v4.length + 17L * v6Prefix.length;
+    /** Bytes held by the arrays: bounded by {@code max_entries}, whatever the body's length. */
+    long heldBytes() {
+        return 8L * v4.length + 17L * v6Prefix.length
+                + 4L * ((v4Slots == null ? 0 : v4Slots.length) + (v6Slots == null ? 0 : v6Slots.length));
     }
 
     /** Canonical texts of entries {@code from} (inclusive) to {@code to} (exclusive), IPv4 first. */
     String[] texts(int from, int to) {
-        if (!finished) {
+        if (v4Slots != null) {
             throw new IllegalStateException("finish() first");
         }
         String[] out = new String[to - from];
@@ -120,81 +116,72 @@ final class ParsedList {
     }
 
     private boolean addV4(long packed) {
-        int mask = v4.length - 1;
-        for (int slot = slot(mix(packed ^ seed), mask); ; slot = (slot + 1) & mask) {
-            long present = v4[slot];
-            if (present == packed) {
+        int mask = v4Slots.length - 1;
+        int slot = slot(mix(packed ^ seed), mask);
+        for (int at; (at = v4Slots[slot]) != 0; slot = (slot + 1) & mask) {
+            if (v4[at - 1] == packed) {
                 return false;
             }
-            if (present == EMPTY_V4) {
-                v4[slot] = packed;
-                if (++v4Count > v4.length * 3L / 4) {
-                    growV4();
-                }
-                return true;
+        }
+        if (v4Count == v4.length) {
+            v4 = Arrays.copyOf(v4, grown(v4.length));
+        }
+        v4[v4Count++] = packed;
+        v4Slots[slot] = v4Count;
+        if (v4Count > v4Slots.length / 2) {
+            v4Slots = new int[v4Slots.length * 2];
+            for (int i = 0; i < v4Count; i++) {
+                v4Slots[free(v4Slots, mix(v4[i] ^ seed))] = i + 1;
             }
         }
-    }
-
-    private void growV4() {
-        long[] old = v4;
-        v4 = newV4Table(old.length * 2);
-        int mask = v4.length - 1;
-        for (long packed : old) {
-            if (packed != EMPTY_V4) {
-                int slot = slot(mix(packed ^ seed), mask);
-                while (v4[slot] != EMPTY_V4) {
-                    slot = (slot + 1) & mask;
-                }
-                v4[slot] = packed;
-            }
-        }
+        return true;
     }
 
     private boolean addV6(long hi, long lo, int prefix) {
-        byte tag = (byte) (prefix + 1);
-        int mask = v6Prefix.length - 1;
-        for (int slot = slot(hashV6(hi, lo, tag), mask); ; slot = (slot + 1) & mask) {
-            byte present = v6Prefix[slot];
-            if (present == 0) {
-                v6Hi[slot] = hi;
-                v6Lo[slot] = lo;
-                v6Prefix[slot] = tag;
-                if (++v6Count > v6Prefix.length * 3L / 4) {
-                    growV6();
-                }
-                return true;
-            }
-            if (present == tag && v6Hi[slot] == hi && v6Lo[slot] == lo) {
+        byte tag = (byte) prefix;
+        int mask = v6Slots.length - 1;
+        int slot = slot(hashV6(hi, lo, tag), mask);
+        for (int at; (at = v6Slots[slot]) != 0; slot = (slot + 1) & mask) {
+            if (v6Hi[at - 1] == hi && v6Lo[at - 1] == lo && v6Prefix[at - 1] == tag) {
                 return false;
             }
         }
-    }
-
-    private void growV6() {
-        long[] oldHi = v6Hi;
-        long[] oldLo = v6Lo;
-        byte[] oldPrefix = v6Prefix;
-        int slots = oldPrefix.length * 2;
-        v6Hi = new long[slots];
-        v6Lo = new long[slots];
-        v6Prefix = new byte[slots];
-        int mask = slots - 1;
-        for (int i = 0; i < oldPrefix.length; i++) {
-            if (oldPrefix[i] != 0) {
-                int slot = slot(hashV6(oldHi[i], oldLo[i], oldPrefix[i]), mask);
-                while (v6Prefix[slot] != 0) {
-                    slot = (slot + 1) & mask;
-                }
-                v6Hi[slot] = oldHi[i];
-                v6Lo[slot] = oldLo[i];
-                v6Prefix[slot] = oldPrefix[i];
+        if (v6Count == v6Prefix.length) {
+            int capacity = grown(v6Prefix.length);
+            v6Hi = Arrays.copyOf(v6Hi, capacity);
+            v6Lo = Arrays.copyOf(v6Lo, capacity);
+            v6Prefix = Arrays.copyOf(v6Prefix, capacity);
+        }
+        v6Hi[v6Count] = hi;
+        v6Lo[v6Count] = lo;
+        v6Prefix[v6Count] = tag;
+        v6Count++;
+        v6Slots[slot] = v6Count;
+        if (v6Count > v6Slots.length / 2) {
+            v6Slots = new int[v6Slots.length * 2];
+            for (int i = 0; i < v6Count; i++) {
+                v6Slots[free(v6Slots, hashV6(v6Hi[i], v6Lo[i], v6Prefix[i]))] = i + 1;
             }
         }
+        return true;
     }
 
-    private long hashV6(long hi, long lo, byte tag) {
-        return mix(hi ^ mix(lo ^ seed) + tag);
+    /** Half again: a doubling would hold twice the entries for a moment. */
+    private static int grown(int capacity) {
+        return capacity + (capacity >> 1);
+    }
+
+    private static int free(int[] slots, long hash) {
+        int mask = slots.length - 1;
+        int slot = slot(hash, mask);
+        while (slots[slot] != 0) {
+            slot = (slot + 1) & mask;
+        }
+        return slot;
+    }
+
+    private long hashV6(long hi, long lo, byte prefix) {
+        return mix(hi ^ (mix(lo ^ seed) + prefix));
     }
 
     private static int slot(long hash, int mask) {
@@ -210,17 +197,11 @@ final class ParsedList {
         return h ^ (h >>> 33);
     }
 
-    private static long[] newV4Table(int slots) {
-        long[] table = new long[slots];
-        Arrays.fill(table, EMPTY_V4);
-        return table;
-    }
-
     private static IpNetwork v4(long packed) {
         return new IpNetwork(false, 0, (packed >>> 8) & 0xffffffffL, (int) (packed & 0xff));
     }
 
-    private IpNetwork v6(int slot) {
-        return new IpNetwork(true, v6Hi[slot], v6Lo[slot], (v6Prefix[slot] & 0xff) - 1);
+    private IpNetwork v6(int i) {
+        return new IpNetwork(true, v6Hi[i], v6Lo[i], v6Prefix[i] & 0xff);
     }
 }
