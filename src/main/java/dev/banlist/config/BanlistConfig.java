@@ -174,6 +174,13 @@ public interface BanlistConfig {
         @WithDefault("30s")
         Duration readTimeout();
 
+        /**
+         * Longest a whole fetch may take, redirects included; a longer one fails the run with {@code FETCH_TIMEOUT}
+         * and frees the source's lock (an upstream sending a byte now and then never trips the read timeout).
+         */
+        @WithDefault("10m")
+        Duration fetchTimeout();
+
         /** Redirects followed per fetch; each target is checked like the source URL. */
         @WithDefault("5")
         int maxRedirects();

@@ -9,8 +9,11 @@ final class ImportFailure extends RuntimeException {
     enum Code {
         UPSTREAM_GONE, UPSTREAM_HTTP_ERROR, UPSTREAM_RATE_LIMITED, UPSTREAM_TIMEOUT, UPSTREAM_UNREACHABLE,
         UPSTREAM_TRUNCATED, DNS_FAILURE, TLS_FAILURE, TOO_MANY_REDIRECTS, FORBIDDEN_ADDRESS, SOURCE_TOO_LARGE,
-        PARSE_ERROR_RATE, TOO_MANY_ENTRIES, EMPTY_LIST, SOURCE_DELETING, DATABASE_ERROR, INTERRUPTED, LOCK_LOST,
-        INTERNAL_ERROR
+        PARSE_ERROR_RATE, TOO_MANY_ENTRIES, EMPTY_LIST, SOURCE_DELETING, DATABASE_ERROR, INTERRUPTED, INTERNAL_ERROR,
+        /** The whole fetch took longer than {@code fetch-timeout} (an upstream dripping bytes beats the read timeout). */
+        FETCH_TIMEOUT,
+        /** This replica lost the source's lock while the run was frozen; another replica may have run since. */
+        LOCK_LOST
     }
 
     private final Code code;

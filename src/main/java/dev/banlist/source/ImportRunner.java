@@ -180,7 +180,8 @@ public class ImportRunner {
         String status;
         try {
             await(database.write("source.run.start", conn -> sources.failInterrupted(conn, source.id(), runId)));
-            ParsedList entries = new ParsedList();
+            // max_entries is enforced while parsing: the entry past it stops the download
+            ParsedList entries = new ParsedList(source.view().maxEntries());
             ListParser listParser = new ListParser(source.format(), entries);
             parser = listParser;
             ListFetcher.Fetched fetched = fetcher.fetch(source.view().url(), source.view().etag(),
@@ -201,13 +202,7 @@ public class ImportRunner {
                         + " lines are not addresses or networks (more than "
                         + Math.round(config.maxInvalidRatio() * 100) + "%); nothing was applied", 200, null);
             }
-            if (entries.rawSize() > 2L * source.view().maxEntries()) {
-                throw tooMany(source, entries.rawSize());
-            }
             entries.finish(protectedRanges);
-            if (entries.size() + entries.protectedCount() > source.view().maxEntries()) {
-                throw tooMany(source, entries.size() + entries.protectedCount());
-            }
             if (entries.size() == 0 && source.view().entries() > 0) {
                 throw new ImportFailure(Code.EMPTY_LIST, "The list has no entries while "
                         + source.view().entries() + " are applied; kept them (an empty answer is more likely a"
@@ -229,11 +224,6 @@ public class ImportRunner {
             MDC.remove("run_id");
         }
         metrics.run(source.name(), status, Duration.ofNanos(System.nanoTime() - started));
-    }
-
-    private ImportFailure tooMany(SourceRepository.SourceRow source, long count) {
-        return new ImportFailure(Code.TOO_MANY_ENTRIES, "The list has " + count + " entries, more than the source's"
-                + " max_entries " + source.view().maxEntries() + "; nothing was applied", 200, null);
     }
 
     private String apply(AdvisoryLocks.Held lock, SourceRepository.SourceRow source, long runId, ParsedList entries,

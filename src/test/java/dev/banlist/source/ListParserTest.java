@@ -1,7 +1,10 @@
 package dev.banlist.source;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
@@ -19,7 +22,7 @@ class ListParserTest {
 
     /** Feeds the bytes in chunks of the given size, as a network would deliver them. */
     private static ParsedList parse(SourceFormat format, byte[] body, int chunk, ListParser[] parserOut) {
-        ParsedList list = new ParsedList();
+        ParsedList list = new ParsedList(Integer.MAX_VALUE);
         ListParser parser = new ListParser(format, list);
         for (int i = 0; i < body.length; i += chunk) {
             parser.feed(body, i, Math.min(chunk, body.length - i));
@@ -104,5 +107,97 @@ class ListParserTest {
                 + "2001:db8:0:0::1\n2001:db8::1\n10.1.2.3\n10.1.2.3\n"), 64, null);
         assertEquals(2, list.size());
         assertEquals(1, list.protectedCount());
+    }
+
+    @Test
+    void duplicatesDoNotCountTowardsMaxEntries() {
+        ParsedList list = new ParsedList(2);
+        ListParser parser = new ListParser(SourceFormat.PLAIN, list);
+        byte[] body = ascii("2001:db8::1\n203.0.113.1\n2001:db8:0::1\n203.0.113.1/32\n".repeat(1000));
+        parser.feed(body, 0, body.length);
+        assertEquals(2, list.size());
+        ImportFailure failure = assertThrows(ImportFailure.class, () -> parser.feed(ascii("2001:db8::2\n"), 0, 12));
+        assertEquals(ImportFailure.Code.TOO_MANY_ENTRIES, failure.code());
+    }
+
+    @Test
+    void aLongIpv6BodyOfOneRepeatedLineHoldsOneEntryInASmallTable() {
+        // 4 MiB of "1::": a million lines, one entry (it was a million objects)
+        CountingStream body = new CountingStream(4L << 20, i -> "1::\n");
+        ParsedList list = new ParsedList(1_000_000);
+        ListParser parser = new ListParser(SourceFormat.PLAIN, list);
+        body.feedAll(parser);
+        parser.finish();
+        assertEquals(4L << 20, body.read);
+        assertEquals(1L << 20, parser.validLines());
+        list.finish(DEFAULT_PROTECTED);
+        assertEquals(List.of("1::"), List.of(list.texts(0, list.size())));
+        assertTrue(list.heldBytes() < 16 * 1024, list.heldBytes() + " bytes");
+    }
+
+    @Test
+    void theEntryPastMaxEntriesStopsReadingTheBody() {
+        // 64 MiB of distinct IPv6 addresses, each line 24 bytes: 2001:db8::xxxx:xxxx
+        long total = 64L << 20;
+        CountingStream body = new CountingStream(total,
+                i -> String.format("2001:db8::%04x:%04x\n", (i >>> 16) & 0xffff, i & 0xffff));
+        ParsedList list = new ParsedList(1000);
+        ListParser parser = new ListParser(SourceFormat.PLAIN, list);
+        ImportFailure failure = assertThrows(ImportFailure.class, () -> body.feedAll(parser));
+        assertEquals(ImportFailure.Code.TOO_MANY_ENTRIES, failure.code());
+        assertEquals(1000, parser.validLines(), "the entry past the limit fails the parse");
+        assertTrue(body.read <= 1001 * 24 + CountingStream.CHUNK, body.read + " bytes read of " + total);
+        assertEquals(1001, list.size());
+        assertTrue(list.heldBytes() < 64 * 1024, list.heldBytes() + " bytes");
+    }
+
+    /** A body generated line by line as it is read (never held whole), counting the bytes handed out. */
+    private static final class CountingStream extends InputStream {
+        static final int CHUNK = 8192;
+        private final long total;
+        private final java.util.function.LongFunction<String> lines;
+        private long lineNumber;
+        private byte[] line = new byte[0];
+        private int position;
+        long read;
+
+        CountingStream(long total, java.util.function.LongFunction<String> lines) {
+            this.total = total;
+            this.lines = lines;
+        }
+
+        @Override
+        public int read() {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (read >= total) {
+                return -1;
+            }
+            int n = 0;
+            while (n < len && read + n < total) {
+                if (position == line.length) {
+                    line = ascii(lines.apply(lineNumber++));
+                    position = 0;
+                }
+                int count = (int) Math.min(Math.min(len - n, line.length - position), total - read - n);
+                System.arraycopy(line, position, b, off + n, count);
+                position += count;
+                n += count;
+            }
+            read += n;
+            return n;
+        }
+
+        /** Feeds the parser in chunks, as the fetcher does. */
+        void feedAll(ListParser parser) {
+            byte[] buffer = new byte[CHUNK];
+            for (int n; (n = read(buffer, 0, CHUNK)) > 0; ) {
+                parser.feed(buffer, 0, n);
+            }
+        }
     }
 }
