@@ -19,6 +19,41 @@ public final class RequestParams {
         }
     }
 
+    /**
+     * A free-text query parameter: null when absent or blank, a 400 naming it when it is no text that can be
+     * stored (see {@link #textProblem}).
+     */
+    public static String text(String name, String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String problem = textProblem(value);
+        if (problem != null) {
+            throw ValidationException.of(name, problem);
+        }
+        return value;
+    }
+
+    /**
+     * Why a client's text cannot be stored as sent, or null when it can: PostgreSQL text holds no NUL character
+     * (a statement with one fails), and half of a UTF-16 surrogate pair has no UTF-8 form (it would be stored as
+     * {@code ?}).
+     */
+    public static String textProblem(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == 0) {
+                return "must not contain NUL characters";
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return "must be valid Unicode text (it holds an unpaired surrogate)";
+            }
+        }
+        return null;
+    }
+
     public static boolean bool(String name, String value, boolean absent) {
         if (value == null || value.isBlank()) {
             return absent;
