@@ -69,26 +69,40 @@ public final class RequestParams {
         if (value == null || value.isBlank()) {
             return absent;
         }
-        try {
+        if (digits(value, 9)) {
             int n = Integer.parseInt(value);
             if (n >= 1 && n <= max) {
                 return n;
             }
-        } catch (NumberFormatException e) {
-            // reported below
         }
         throw ValidationException.of("limit", "must be a whole number from 1 to " + max);
     }
 
     public static long id(String value) {
         try {
-            long id = Long.parseLong(value);
+            long id = digits(value, 19) ? Long.parseLong(value) : 0;
             if (id > 0) {
                 return id;
             }
         } catch (NumberFormatException e) {
-            // reported below
+            // past Long.MAX_VALUE: reported below
         }
         throw ValidationException.of("id", "must be a positive whole number");
+    }
+
+    /**
+     * 1 to {@code max} ASCII digits: what {@code parseInt} would also read as a sign, other scripts' digits or an
+     * overflow is no number here.
+     */
+    private static boolean digits(String value, int max) {
+        if (value == null || value.isEmpty() || value.length() > max) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) < '0' || value.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 }
