@@ -27,12 +27,17 @@ public class ProtectedRanges {
         }
     }
 
+    /** An embedding of IPv4 in IPv6: its prefix, and the images of the protected IPv4 ranges within it. */
+    private record Embedding(IpNetwork prefix, List<Overlap> images) {
+    }
+
     private static final long MAPPED_LO = 0xffffL << 32;
     private static final long NAT64_HI = 0x0064_ff9bL << 32;
     private static final long SIX_TO_FOUR_HI = 0x2002L << 48;
 
     private final List<Overlap> v4;
     private final List<Overlap> v6;
+    private final List<Embedding> embeddings;
 
     @Inject
     ProtectedRanges(BanlistConfig config) {
@@ -42,32 +47,58 @@ public class ProtectedRanges {
     public ProtectedRanges(List<IpNetwork> ranges) {
         List<Overlap> v4 = new ArrayList<>();
         List<Overlap> v6 = new ArrayList<>();
+        List<Overlap> mapped = new ArrayList<>();
+        List<Overlap> nat64 = new ArrayList<>();
+        List<Overlap> sixToFour = new ArrayList<>();
         for (IpNetwork range : ranges) {
             if (range.ipv6()) {
                 v6.add(new Overlap(range, range, null));
-            } else {
-                v4.add(new Overlap(range, range, null));
+                continue;
             }
-        }
-        for (IpNetwork range : ranges) {
-            if (!range.ipv6()) {
-                v6.add(new Overlap(range, new IpNetwork(true, 0, MAPPED_LO | range.lo(), 96 + range.prefix()), "IPv4-mapped"));
-                v6.add(new Overlap(range, new IpNetwork(true, NAT64_HI, range.lo(), 96 + range.prefix()), "NAT64"));
-                v6.add(new Overlap(range, new IpNetwork(true, SIX_TO_FOUR_HI | range.lo() << 16, 0, 16 + range.prefix()), "6to4"));
-            }
+            v4.add(new Overlap(range, range, null));
+            mapped.add(new Overlap(range, new IpNetwork(true, 0, MAPPED_LO | range.lo(), 96 + range.prefix()), "IPv4-mapped"));
+            nat64.add(new Overlap(range, new IpNetwork(true, NAT64_HI, range.lo(), 96 + range.prefix()), "NAT64"));
+            sixToFour.add(new Overlap(range, new IpNetwork(true, SIX_TO_FOUR_HI | range.lo() << 16, 0, 16 + range.prefix()), "6to4"));
         }
         this.v4 = List.copyOf(v4);
         this.v6 = List.copyOf(v6);
+        this.embeddings = List.of(new Embedding(new IpNetwork(true, 0, MAPPED_LO, 96), List.copyOf(mapped)),
+                new Embedding(new IpNetwork(true, NAT64_HI, 0, 96), List.copyOf(nat64)),
+                new Embedding(new IpNetwork(true, SIX_TO_FOUR_HI, 0, 16), List.copyOf(sixToFour)));
     }
 
-    /** The first protected range (or IPv6 image of one) that the network contains or lies in, or null. */
+    /**
+     * The first protected range that the network contains or lies in, or null. An IPv6 network is compared with
+     * the images of an embedding only when it overlaps the embedding's prefix: a list of IPv6 entries pays for
+     * three more comparisons, not three per protected IPv4 range.
+     */
     public Overlap overlapping(IpNetwork network) {
-        for (Overlap o : network.ipv6() ? v6 : v4) {
-            if (o.as().contains(network) || network.contains(o.as())) {
+        Overlap found = first(network.ipv6() ? v6 : v4, network);
+        if (found != null || !network.ipv6()) {
+            return found;
+        }
+        for (Embedding e : embeddings) {
+            if (overlap(e.prefix(), network)) {
+                found = first(e.images(), network);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static Overlap first(List<Overlap> candidates, IpNetwork network) {
+        for (Overlap o : candidates) {
+            if (overlap(o.as(), network)) {
                 return o;
             }
         }
         return null;
+    }
+
+    private static boolean overlap(IpNetwork a, IpNetwork b) {
+        return a.contains(b) || b.contains(a);
     }
 
     public boolean overlaps(IpNetwork network) {
