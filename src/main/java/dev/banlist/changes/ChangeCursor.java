@@ -17,7 +17,7 @@ import dev.banlist.error.ValidationException;
 public record ChangeCursor(String from, String to, String txid, long seq) {
 
     private static final String VERSION = "c1";
-    private static final Pattern SNAPSHOT = Pattern.compile("\\d{1,20}:\\d{1,20}:(\\d{1,20}(,\\d{1,20}){0,1000})?");
+    private static final int MAX_XIP = 1000;
     private static final Pattern XID = Pattern.compile("\\d{1,20}");
 
     /** A complete cursor: everything up to and including {@code snapshot} has been seen. */
@@ -44,11 +44,12 @@ public record ChangeCursor(String from, String to, String txid, long seq) {
         try {
             String text = new String(Base64.getUrlDecoder().decode(encoded), StandardCharsets.US_ASCII);
             String[] parts = text.split("\\|", -1);
-            if (parts[0].equals(VERSION) && SNAPSHOT.matcher(parts[1]).matches()) {
+            if (parts[0].equals(VERSION) && snapshot(parts[1])) {
                 if (parts.length == 2) {
                     return at(parts[1]);
                 }
-                if (parts.length == 5 && SNAPSHOT.matcher(parts[2]).matches() && XID.matcher(parts[3]).matches()) {
+                if (parts.length == 5 && snapshot(parts[2]) && XID.matcher(parts[3]).matches()) {
+                    Long.parseUnsignedLong(parts[3]);
                     return new ChangeCursor(parts[1], parts[2], parts[3], Long.parseLong(parts[4]));
                 }
             }
@@ -56,6 +57,51 @@ public record ChangeCursor(String from, String to, String txid, long seq) {
             // falls through to the validation error
         }
         throw ValidationException.of(parameter, "is not a cursor returned by this service");
+    }
+
+    /**
+     * Whether PostgreSQL reads the text as a {@code pg_snapshot}: {@code xmin:xmax:xip,...}, unsigned 64-bit ids,
+     * none zero, {@code xmin <= xip <= ... < xmax}. Checked here so that a forged cursor is a 400 naming the
+     * parameter, not a failed statement.
+     */
+    private static boolean snapshot(String text) {
+        String[] parts = text.split(":", -1);
+        if (parts.length != 3) {
+            return false;
+        }
+        long xmin = xid(parts[0]);
+        long xmax = xid(parts[1]);
+        if (xmin == 0 || xmax == 0 || Long.compareUnsigned(xmax, xmin) < 0) {
+            return false;
+        }
+        if (parts[2].isEmpty()) {
+            return true;
+        }
+        String[] xip = parts[2].split(",", -1);
+        if (xip.length > MAX_XIP) {
+            return false;
+        }
+        long last = xmin;
+        for (String id : xip) {
+            long x = xid(id);
+            if (x == 0 || Long.compareUnsigned(x, last) < 0 || Long.compareUnsigned(x, xmax) >= 0) {
+                return false;
+            }
+            last = x;
+        }
+        return true;
+    }
+
+    /** The id, or 0 (never a valid one) when the text is not 1-20 digits of an unsigned 64-bit number. */
+    private static long xid(String text) {
+        if (!XID.matcher(text).matches()) {
+            return 0;
+        }
+        try {
+            return Long.parseUnsignedLong(text);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     @Override

@@ -13,6 +13,7 @@ import dev.banlist.config.BanlistConfig;
 import dev.banlist.error.ApiException;
 import dev.banlist.error.ErrorCode;
 import dev.banlist.error.FieldError;
+import dev.banlist.error.RequestParams;
 import dev.banlist.error.ValidationException;
 import dev.banlist.net.IpNetwork;
 import dev.banlist.net.ProtectedRanges;
@@ -49,7 +50,7 @@ public class DecisionRequests {
         List<String> refused = new ArrayList<>();
         String example = null;
         for (NewDecision d : decisions) {
-            IpNetwork range = protectedRanges.overlapping(IpNetwork.parse(d.value()));
+            ProtectedRanges.Overlap range = protectedRanges.overlapping(IpNetwork.parse(d.value()));
             if (range != null) {
                 if (refused.size() < 20) {
                     refused.add(d.value());
@@ -169,6 +170,11 @@ public class DecisionRequests {
             errors.add(new FieldError(path + field, "must be a string"));
             return null;
         }
-        return v.asText();
+        String problem = RequestParams.textProblem(v.textValue());
+        if (problem != null) {
+            errors.add(new FieldError(path + field, problem));
+            return null;
+        }
+        return v.textValue();
     }
 }

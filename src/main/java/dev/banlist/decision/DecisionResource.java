@@ -70,7 +70,8 @@ public class DecisionResource {
             @QueryParam("active") String active, @QueryParam("limit") String limit,
             @QueryParam("cursor") String cursor) {
         DecisionFilter filter = new DecisionFilter(RequestParams.network("contains", contains),
-                RequestParams.network("within", within), blankToNull(origin), blankToNull(jail),
+                RequestParams.network("within", within), RequestParams.text("origin", origin),
+                RequestParams.text("jail", jail),
                 RequestParams.bool("active", active, true));
         int pageSize = RequestParams.limit(limit, config.defaultPageSize(), config.maxPageSize());
         return service.list(filter, blankToNull(cursor), pageSize)
@@ -100,7 +101,7 @@ public class DecisionResource {
             throw ValidationException.of("value", "is required: the address or network to unban");
         }
         IpNetwork network = RequestParams.network("value", value);
-        return service.unbanMatching(network, blankToNull(origin)).map(n -> Map.of("deleted", n));
+        return service.unbanMatching(network, RequestParams.text("origin", origin)).map(n -> Map.of("deleted", n));
     }
 
     private static String blankToNull(String s) {

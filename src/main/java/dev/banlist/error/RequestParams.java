@@ -19,6 +19,41 @@ public final class RequestParams {
         }
     }
 
+    /**
+     * A free-text query parameter: null when absent or blank, a 400 naming it when it is no text that can be
+     * stored (see {@link #textProblem}).
+     */
+    public static String text(String name, String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String problem = textProblem(value);
+        if (problem != null) {
+            throw ValidationException.of(name, problem);
+        }
+        return value;
+    }
+
+    /**
+     * Why a client's text cannot be stored as sent, or null when it can: PostgreSQL text holds no NUL character
+     * (a statement with one fails), and half of a UTF-16 surrogate pair has no UTF-8 form (it would be stored as
+     * {@code ?}).
+     */
+    public static String textProblem(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == 0) {
+                return "must not contain NUL characters";
+            }
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return "must be valid Unicode text (it holds an unpaired surrogate)";
+            }
+        }
+        return null;
+    }
+
     public static boolean bool(String name, String value, boolean absent) {
         if (value == null || value.isBlank()) {
             return absent;
@@ -34,26 +69,40 @@ public final class RequestParams {
         if (value == null || value.isBlank()) {
             return absent;
         }
-        try {
+        if (digits(value, 9)) {
             int n = Integer.parseInt(value);
             if (n >= 1 && n <= max) {
                 return n;
             }
-        } catch (NumberFormatException e) {
-            // reported below
         }
         throw ValidationException.of("limit", "must be a whole number from 1 to " + max);
     }
 
     public static long id(String value) {
         try {
-            long id = Long.parseLong(value);
+            long id = digits(value, 19) ? Long.parseLong(value) : 0;
             if (id > 0) {
                 return id;
             }
         } catch (NumberFormatException e) {
-            // reported below
+            // past Long.MAX_VALUE: reported below
         }
         throw ValidationException.of("id", "must be a positive whole number");
+    }
+
+    /**
+     * 1 to {@code max} ASCII digits: what {@code parseInt} would also read as a sign, other scripts' digits or an
+     * overflow is no number here.
+     */
+    private static boolean digits(String value, int max) {
+        if (value == null || value.isEmpty() || value.length() > max) {
+            return false;
+        }
+        for (int i = 0; i < value.length(); i++) {
+            if (value.charAt(i) < '0' || value.charAt(i) > '9') {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -7,24 +7,35 @@ import java.sql.SQLException;
 import java.util.concurrent.CompletionException;
 
 import dev.banlist.error.ErrorCode;
+import dev.banlist.error.ValidationException;
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.impl.NoStackTraceThrowable;
 import io.vertx.sqlclient.ClosedConnectionException;
 import org.eclipse.microprofile.faulttolerance.exceptions.TimeoutException;
+import org.jboss.logging.Logger;
 
 /** Maps what the PostgreSQL server or client reported onto the error codes of the API. */
 public final class DatabaseErrors {
 
+    private static final Logger LOG = Logger.getLogger(DatabaseErrors.class);
+    private static final String DATA_EXCEPTION = "22";
+
     private DatabaseErrors() {
     }
 
-    /** Classifies a failure; anything that is not a recognised database condition is returned unchanged. */
+    /**
+     * Classifies a failure; a data exception becomes a {@link ValidationException}; anything that is not a
+     * recognised database condition is returned unchanged.
+     */
     public static Throwable classify(String operation, Throwable failure) {
         Throwable t = unwrap(failure);
         if (t instanceof DatabaseException) {
             return t;
         }
         String sqlState = sqlState(t);
+        if (sqlState != null && sqlState.startsWith(DATA_EXCEPTION)) {
+            return invalidData(operation, sqlState);
+        }
         ErrorCode code = sqlState != null ? bySqlState(sqlState) : byClientCondition(t);
         if (code == null) {
             return t;
@@ -32,6 +43,16 @@ public final class DatabaseErrors {
         return code == ErrorCode.DATABASE_BUSY
                 ? new DatabaseBusyException(sqlState, operation, t)
                 : new DatabaseException(code, sqlState, operation, t);
+    }
+
+    /**
+     * A data exception (SQLSTATE class 22: a NUL in text, a number or date out of range, a malformed value) is a
+     * value from the request that validation let through: the client's error, answered {@code 400}, never retried.
+     * Logged (without the value) so that the gap in validation is seen and closed.
+     */
+    private static ValidationException invalidData(String operation, String sqlState) {
+        LOG.warnf("event=invalid_data error_code=VALIDATION_FAILED sqlstate=%s operation=%s", sqlState, operation);
+        return ValidationException.of("request", "holds a value the database cannot store (SQLSTATE " + sqlState + ")");
     }
 
     static ErrorCode bySqlState(String sqlState) {

@@ -15,6 +15,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import dev.banlist.config.BanlistConfig;
 import dev.banlist.decision.BanDuration;
 import dev.banlist.error.FieldError;
+import dev.banlist.error.RequestParams;
 import dev.banlist.error.ValidationException;
 
 /** Turns a posted or put source into a {@link SourceSpec}, reporting every bad field at once. */
@@ -135,7 +136,10 @@ class SourceRequests {
                 errors.add(new FieldError("labels", "must be an object of string values"));
             } else {
                 labelsNode.fields().forEachRemaining(e -> {
-                    if (e.getValue().isTextual()) {
+                    String problem = labelProblem(e.getKey(), e.getValue());
+                    if (problem != null) {
+                        errors.add(new FieldError("labels." + e.getKey(), problem));
+                    } else if (e.getValue().isTextual()) {
                         labelMap.put(e.getKey(), e.getValue().asText());
                     } else {
                         errors.add(new FieldError("labels." + e.getKey(), "must be a string"));
@@ -150,6 +154,15 @@ class SourceRequests {
         return new SourceSpec(name, url, format, interval, enabled, banDuration, jail, maxEntries, labelMap);
     }
 
+    /** What makes a label's key or string value unfit to store, or null. */
+    static String labelProblem(String key, JsonNode value) {
+        String problem = RequestParams.textProblem(key);
+        if (problem != null) {
+            return "key " + problem;
+        }
+        return value.isTextual() ? RequestParams.textProblem(value.textValue()) : null;
+    }
+
     private static String text(JsonNode node, String field, List<FieldError> errors) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {
@@ -159,6 +172,11 @@ class SourceRequests {
             errors.add(new FieldError(field, "must be a string"));
             return null;
         }
-        return v.asText();
+        String problem = RequestParams.textProblem(v.textValue());
+        if (problem != null) {
+            errors.add(new FieldError(field, problem));
+            return null;
+        }
+        return v.textValue();
     }
 }

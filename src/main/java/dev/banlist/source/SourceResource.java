@@ -107,6 +107,10 @@ public class SourceResource {
         }
         Map<String, String> patch = new LinkedHashMap<>();
         body.fields().forEachRemaining(e -> {
+            String problem = SourceRequests.labelProblem(e.getKey(), e.getValue());
+            if (problem != null) {
+                throw ValidationException.of(e.getKey(), problem);
+            }
             if (e.getValue().isNull()) {
                 patch.put(e.getKey(), null);
             } else if (e.getValue().isTextual()) {

@@ -27,8 +27,26 @@ class BanDurationTest {
         assertTrue(BanDuration.parse("permanent", MAX).isEmpty());
     }
 
+    @Test
+    void aLongRepetitionIsRefusedWithoutOverflowingTheStack() {
+        var e = assertThrows(IllegalArgumentException.class, () -> BanDuration.parse("1h".repeat(5000), MAX));
+        assertTrue(e.getMessage().contains("at most 64 characters"), e.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> BanDuration.parse("1h".repeat(500_000), MAX));
+    }
+
+    @Test
+    void aSumPastAnyLimitIsRefusedNotOverflowed() {
+        var e = assertThrows(IllegalArgumentException.class, () -> BanDuration.parse("999999999w".repeat(6), MAX));
+        assertTrue(e.getMessage().contains("at most 3650d"), e.getMessage());
+        var iso = assertThrows(IllegalArgumentException.class, () -> BanDuration.parse("PT9999999999999999999H", MAX));
+        assertTrue(iso.getMessage().contains("is not a duration"), iso.getMessage());
+        assertEquals(Duration.ofDays(3650), BanDuration.parse("521w3d", MAX).orElseThrow());
+        assertEquals(Duration.ofSeconds(999_999_999L * 3), BanDuration.parse("999999999s".repeat(3), Duration.ofDays(365_000)).orElseThrow());
+    }
+
     @ParameterizedTest
-    @ValueSource(strings = { "", "4", "h", "4x", "-4h", "0s", "PT0S", "PT-1H", "forever", "3651d", "4 h" })
+    @ValueSource(strings = { "", "4", "h", "4x", "-4h", "0s", "PT0S", "PT-1H", "forever", "3651d", "4 h", "1h 30m", "1234567890s", "4H", "\u0664h",
+            "1h30", "permanently", "P", "p" })
     void rejects(String text) {
         assertThrows(IllegalArgumentException.class, () -> BanDuration.parse(text, MAX));
     }

@@ -3,9 +3,11 @@ package dev.banlist.persistence;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.ConnectException;
 import java.sql.SQLException;
+import java.util.concurrent.CompletionException;
 
 import io.vertx.core.http.ConnectionPoolTooBusyException;
 import io.vertx.core.impl.NoStackTraceThrowable;
@@ -16,6 +18,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import dev.banlist.error.ErrorCode;
+import dev.banlist.error.ValidationException;
 
 /** The classification table. The integration tests produce the real conditions (locks, outage, bad credentials). */
 class DatabaseErrorsTest {
@@ -52,6 +55,19 @@ class DatabaseErrorsTest {
         assertEquals(ErrorCode.DATABASE_BUSY, code(new ConnectionPoolTooBusyException("full")));
         assertEquals(ErrorCode.DATABASE_UNAVAILABLE, code(new ConnectException("Connection refused")));
         assertEquals(ErrorCode.DATABASE_TIMEOUT, code(new TimeoutException()));
+    }
+
+    @ParameterizedTest
+    @CsvSource({ "22021", "22P05", "22P02", "22003", "22008", "22001", "22023" })
+    void dataExceptionsAreTheClientsError(String sqlState) {
+        Throwable reactive = DatabaseErrors.classify("op", new PgException("m", "ERROR", sqlState, "d"));
+        ValidationException e = assertInstanceOf(ValidationException.class, reactive);
+        assertEquals(ErrorCode.VALIDATION_FAILED, e.code());
+        assertTrue(e.getMessage().contains(sqlState), e.getMessage());
+        assertInstanceOf(ValidationException.class,
+                DatabaseErrors.classify("op", new CompletionException(new SQLException("m", sqlState))));
+        // classified again further up (the retry, then the write), it stays what it is
+        assertSame(reactive, DatabaseErrors.classify("op", reactive));
     }
 
     @Test
