@@ -63,6 +63,18 @@ awk -F'\t' '$2 == "false"' "$OUT/data/probes.tsv" >"$OUT/data/clean.tsv"
 
 "$BENCH_DIR/setup-db.sh" --clean
 DB_PORT=$(pg_lsclusters -h | awk '$1 == 15 && $2 == "main" { print $3 }')
+# The first free port from PORT: another service left on it would answer in its place.
+PORT=$(python3 -c 'import socket,sys
+p=int(sys.argv[1])
+while True:
+    s=socket.socket()
+    try:
+        s.bind(("127.0.0.1",p)); break
+    except OSError:
+        p+=1
+    finally:
+        s.close()
+print(p)' "$PORT")
 BASE=http://127.0.0.1:$PORT
 # shellcheck disable=SC2086
 DB_URL="postgresql://127.0.0.1:${DB_PORT:-5432}/$BENCH_DB_NAME" DB_USER="$BENCH_DB_USER" DB_PASSWORD="$BENCH_DB_PASSWORD" \
