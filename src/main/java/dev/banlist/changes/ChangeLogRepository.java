@@ -167,18 +167,4 @@ public class ChangeLogRepository {
                 .execute(Tuple.of(retention.toMillis()))
                 .map(RowSet::rowCount);
     }
-
-    public Uni<String> bouncerCursor(SqlClient client, String keyName, String clientAddress) {
-        return client.preparedQuery("SELECT cursor FROM bouncer_cursors WHERE key_name = $1 AND client = $2")
-                .execute(Tuple.of(keyName, clientAddress))
-                .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
-    }
-
-    public Uni<Void> saveBouncerCursor(SqlClient client, String keyName, String clientAddress, String cursor) {
-        return client.preparedQuery("""
-                        INSERT INTO bouncer_cursors (key_name, client, cursor) VALUES ($1, $2, $3)
-                        ON CONFLICT (key_name, client) DO UPDATE SET cursor = excluded.cursor, updated_at = now()""")
-                .execute(Tuple.of(keyName, clientAddress, cursor))
-                .replaceWithVoid();
-    }
 }

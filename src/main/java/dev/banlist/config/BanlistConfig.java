@@ -40,6 +40,8 @@ public interface BanlistConfig {
 
     Distribution distribution();
 
+    Http http();
+
     Keys keys();
 
     Sources sources();
@@ -134,6 +136,15 @@ public interface BanlistConfig {
          */
         @WithDefault("60s")
         Duration activeGaugeRefresh();
+    }
+
+    interface Http {
+        /**
+         * Networks of the reverse proxies in front of the service (comma-separated CIDRs), whose
+         * {@code X-Forwarded-For} is believed: the client is the last address in it that is not such a proxy.
+         * Empty (the default): the header is ignored and the peer address is the client.
+         */
+        Optional<List<String>> trustedProxies();
     }
 
     interface Keys {
@@ -285,5 +296,20 @@ public interface BanlistConfig {
         /** Most enforcer key names tracked by the last-pull-age gauge. */
         @WithDefault("1000")
         int maxTrackedKeys();
+
+        /**
+         * Unfiltered CrowdSec lookups ({@code GET /v1/decisions} without {@code ip}, {@code range} or
+         * {@code value}: the whole active set) rendered at once on one replica; more are answered {@code 503} with
+         * {@code Retry-After}. Each holds a copy of the index's entry references while it streams.
+         */
+        @WithDefault("4")
+        int maxBulkLookups();
+
+        /**
+         * CrowdSec bouncer cursors kept per API key (one per client address and {@code User-Agent}); a new one
+         * beyond this replaces the key's least recently used, whose bouncer then starts again from the full set.
+         */
+        @WithDefault("100")
+        int maxBouncersPerKey();
     }
 }

@@ -27,7 +27,9 @@ public enum ErrorCode {
     DATABASE_RESOURCES_EXHAUSTED(503),
     DATABASE_CORRUPTED(503),
     INDEX_LOADING(503),
-    TOO_MANY_WAITERS(503);
+    TOO_MANY_WAITERS(503),
+    /** Too many requests for the whole active set at once on this replica; comes with {@code Retry-After}. */
+    BULK_READERS_BUSY(503);
 
     private final int status;
 

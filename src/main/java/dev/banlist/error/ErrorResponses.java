@@ -55,7 +55,7 @@ public class ErrorResponses {
     private final ObjectMapper mapper;
     private final long maxBodySize;
 
-    static final String CROWDSEC_FORBIDDEN = "{\"message\":\"access forbidden\"}";
+    public static final String CROWDSEC_FORBIDDEN = "{\"message\":\"access forbidden\"}";
 
     ErrorResponses(ObjectMapper mapper,
             @ConfigProperty(name = "quarkus.http.limits.max-body-size", defaultValue = "10240K") MemorySize maxBodySize) {

@@ -9,7 +9,10 @@ import io.quarkus.security.runtime.QuarkusSecurityIdentity;
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
-/** Turns a presented key into an identity named after the key, with the key's role; unknown keys fail. */
+/**
+ * Turns a presented key into an identity named after the key, with the key's role and its id (attribute
+ * {@link ApiKeys#KEY_ID}); unknown keys fail.
+ */
 @ApplicationScoped
 public class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthenticationRequest> {
 
@@ -30,6 +33,7 @@ public class ApiKeyIdentityProvider implements IdentityProvider<ApiKeyAuthentica
                 .<Uni<SecurityIdentity>>map(credential -> Uni.createFrom().item(QuarkusSecurityIdentity.builder()
                         .setPrincipal(new QuarkusPrincipal(credential.name()))
                         .addRole(credential.role())
+                        .addAttribute(ApiKeys.KEY_ID, credential.id())
                         .build()))
                 .orElseGet(() -> Uni.createFrom().failure(new AuthenticationFailedException("unknown API key")));
     }

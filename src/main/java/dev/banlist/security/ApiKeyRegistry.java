@@ -52,9 +52,24 @@ public class ApiKeyRegistry {
     public Optional<ApiKeyRepository.Credential> find(String key) {
         String hash = ApiKeySecrets.hash(key);
         if (bootstrapHash.isPresent() && bootstrapHash.get().equals(hash)) {
-            return Optional.of(new ApiKeyRepository.Credential(hash, BOOTSTRAP_NAME, Roles.ADMIN));
+            return Optional.of(new ApiKeyRepository.Credential(bootstrapId(hash), hash, BOOTSTRAP_NAME, Roles.ADMIN));
         }
         return Optional.ofNullable(byHash.get(hash));
+    }
+
+    /** Stored keys have positive ids; the bootstrap key's is negative and changes with the key itself. */
+    static long bootstrapId(String hash) {
+        return -1 - Long.parseLong(hash.substring(0, 15), 16);
+    }
+
+    /** The names of the keys accepted here now, the bootstrap key's included. */
+    public java.util.Set<String> names() {
+        java.util.Set<String> names = new java.util.HashSet<>();
+        byHash.values().forEach(credential -> names.add(credential.name()));
+        if (bootstrapHash.isPresent()) {
+            names.add(BOOTSTRAP_NAME);
+        }
+        return names;
     }
 
     /** Called after a key's creation committed. */

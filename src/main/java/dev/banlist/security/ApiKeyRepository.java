@@ -14,8 +14,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 public class ApiKeyRepository {
 
-    /** A key as the registry needs it to authenticate. */
-    public record Credential(String hash, String name, String role) {
+    /**
+     * A key as the registry needs it to authenticate. {@code id} identifies the key for good: a key created again
+     * under the same name has another id (the bootstrap key's is negative, derived from its hash).
+     */
+    public record Credential(long id, String hash, String name, String role) {
     }
 
     /** Inserts a key; null when the name is taken. */
@@ -42,18 +45,18 @@ public class ApiKeyRepository {
     }
 
     public Uni<List<Credential>> credentials(SqlClient client) {
-        return client.query("SELECT key_hash, name, role FROM api_keys").execute()
+        return client.query("SELECT id, key_hash, name, role FROM api_keys").execute()
                 .map(ApiKeyRepository::toCredentials);
     }
 
     private static List<Credential> toCredentials(RowSet<Row> rows) {
         List<Credential> out = new ArrayList<>(rows.size());
-        rows.forEach(row -> out.add(new Credential(row.getString(0), row.getString(1), row.getString(2))));
+        rows.forEach(row -> out.add(new Credential(row.getLong(0), row.getString(1), row.getString(2), row.getString(3))));
         return out;
     }
 
     private static ApiKey toKey(Row row) {
         return new ApiKey(row.getLong("id"), row.getString("name"), row.getString("role"),
-                row.getOffsetDateTime("created_at").toInstant());
+                row.getOffsetDateTime("created_at").toInstant(), List.of());
     }
 }

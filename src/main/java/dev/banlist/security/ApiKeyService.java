@@ -1,10 +1,15 @@
 package dev.banlist.security;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import io.smallrye.mutiny.Uni;
 import jakarta.enterprise.context.ApplicationScoped;
 
+import dev.banlist.config.BanlistConfig;
+import dev.banlist.distribution.crowdsec.BouncerCursorRepository;
 import dev.banlist.error.ApiException;
 import dev.banlist.error.ErrorCode;
 import dev.banlist.persistence.Database;
@@ -16,11 +21,16 @@ public class ApiKeyService {
     private final Database database;
     private final ApiKeyRepository repository;
     private final ApiKeyRegistry registry;
+    private final BouncerCursorRepository cursors;
+    private final int maxBouncersPerKey;
 
-    ApiKeyService(Database database, ApiKeyRepository repository, ApiKeyRegistry registry) {
+    ApiKeyService(Database database, ApiKeyRepository repository, ApiKeyRegistry registry,
+            BouncerCursorRepository cursors, BanlistConfig config) {
         this.database = database;
         this.repository = repository;
         this.registry = registry;
+        this.cursors = cursors;
+        this.maxBouncersPerKey = config.distribution().maxBouncersPerKey();
     }
 
     /** A new key and its secret, which is not stored and cannot be shown again. */
@@ -38,17 +48,27 @@ public class ApiKeyService {
                     if (key == null) {
                         throw new ApiException(ErrorCode.CONFLICT, "A key named '" + name + "' exists already.");
                     }
-                    registry.added(new ApiKeyRepository.Credential(hash, name, role));
+                    registry.added(new ApiKeyRepository.Credential(key.id(), hash, name, role));
                     return new CreatedKey(key, secret);
                 });
     }
 
+    /** The keys, each with the bouncer identities seen pulling with it. */
     public Uni<List<ApiKey>> list() {
-        return database.read("key.list", repository::list);
+        return database.read("key.list", conn -> repository.list(conn)
+                .chain(keys -> cursors.seen(conn, maxBouncersPerKey).map(seen -> {
+                    Map<Long, List<ApiKey.Client>> byKey = new HashMap<>();
+                    for (BouncerCursorRepository.Seen s : seen) {
+                        byKey.computeIfAbsent(s.keyId(), id -> new ArrayList<>())
+                                .add(new ApiKey.Client(s.client(), s.userAgent(), s.lastPull()));
+                    }
+                    return keys.stream().map(k -> k.withClients(byKey.getOrDefault(k.id(), List.of()))).toList();
+                })));
     }
 
     public Uni<Void> revoke(long id) {
-        return database.write("key.revoke", conn -> repository.delete(conn, id))
+        return database.write("key.revoke", conn -> repository.delete(conn, id)
+                        .call(hash -> hash == null ? Uni.createFrom().voidItem() : cursors.deleteKey(conn, id)))
                 .map(hash -> {
                     if (hash == null) {
                         throw ApiException.notFound("API key " + id);

@@ -6,6 +6,8 @@ import io.vertx.ext.web.RoutingContext;
 public final class ApiKeys {
 
     static final String HEADER = "X-Api-Key";
+    /** The identity attribute holding the key's id ({@link ApiKeyRepository.Credential#id()}), a {@code Long}. */
+    public static final String KEY_ID = "banlist.key-id";
     private static final String BEARER = "bearer ";
 
     private ApiKeys() {

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.function.Predicate;
 
 import dev.banlist.decision.Decision;
+import dev.banlist.index.IndexedDecision;
 
 /**
  * The CrowdSec bouncer filters: {@code scopes}, {@code origins}, {@code scenarios_containing},
@@ -36,19 +37,28 @@ record CrowdSecFilter(List<String> scopes, List<String> origins, List<String> co
 
     @Override
     public boolean test(Decision d) {
-        if (!scopes.isEmpty() && !scopes.contains(d.scope())) {
+        return test(d.scope(), d.origin(), d.type(), d.reason(), d.jail());
+    }
+
+    /** The same test on an index entry, without building the decision. */
+    boolean test(IndexedDecision e) {
+        return test(e.prefix() == (e.ipv6() ? 128 : 32) ? "ip" : "range", e.origin(), e.type(), e.reason(), e.jail());
+    }
+
+    private boolean test(String scope, String origin, String type, String reason, String jail) {
+        if (!scopes.isEmpty() && !scopes.contains(scope)) {
             return false;
         }
-        if (!origins.isEmpty() && !origins.contains(d.origin())) {
+        if (!origins.isEmpty() && !origins.contains(origin)) {
             return false;
         }
-        if (type != null && !type.equals(d.type())) {
+        if (this.type != null && !this.type.equals(type)) {
             return false;
         }
         if (containing.isEmpty() && notContaining.isEmpty()) {
             return true;
         }
-        String scenario = CrowdSecDecisions.scenario(d).toLowerCase(Locale.ROOT);
+        String scenario = CrowdSecDecisions.scenario(reason, jail, origin).toLowerCase(Locale.ROOT);
         if (!containing.isEmpty() && containing.stream().noneMatch(scenario::contains)) {
             return false;
         }
