@@ -120,6 +120,21 @@ class LabelsAndDeleteTest {
     }
 
     @Test
+    void deletionFindsEveryDecisionASourceEverMadeByIndexNotByScanningTheTable() throws Exception {
+        // ON DELETE SET NULL looks up all of the source's decisions, ended ones included
+        try (Connection c = TestSupport.jdbc(); var s = c.createStatement()) {
+            s.execute("SET enable_seqscan = off");
+            StringBuilder plan = new StringBuilder();
+            try (var rs = s.executeQuery("EXPLAIN SELECT 1 FROM decisions WHERE source_id = 424242")) {
+                while (rs.next()) {
+                    plan.append(rs.getString(1)).append('\n');
+                }
+            }
+            assertTrue(plan.toString().contains("decisions_source"), plan.toString());
+        }
+    }
+
+    @Test
     void aSourceLeftDeletingRefusesRunsAndLabelsAndItsDeletionCanBeFinished() throws Exception {
         UPSTREAM.plain("/half", Upstream.resource("feodo.ipset"));
         long id = Sources.create("half-deleted", UPSTREAM.url("/half"), "plain");
