@@ -308,7 +308,7 @@ public class ImportRunner {
                 config.applyTimeout().multipliedBy(2));
         long committed = System.nanoTime();
         metrics.entries(source.name(), changes[0], changes[1]);
-        if (settingsChanged) {
+        if (changes[2] > 0) {
             LOG.infof("Source %s applied its changed settings (jail, ban duration, max entries or protected ranges)"
                     + " to %d decisions", source.name(), changes[2]);
         }
