@@ -15,15 +15,26 @@ import jakarta.enterprise.context.ApplicationScoped;
 @ApplicationScoped
 class ImportRepository {
 
+    /** The source as an apply finds it under its row lock. */
+    record Held(String status, long settingsVersion) {
+    }
+
     /**
-     * Takes the source row in {@code FOR KEY SHARE} mode for the rest of the transaction and returns its status
-     * (null when it no longer exists). Label and settings updates ({@code FOR NO KEY UPDATE}) go on meanwhile;
-     * deletion ({@code FOR UPDATE}) waits, so it cannot mark the source while an apply is writing its decisions.
+     * Takes the source row in {@code FOR KEY SHARE} mode for the rest of the transaction and returns its status and
+     * settings version (null when it no longer exists). Label and settings updates ({@code FOR NO KEY UPDATE}) go on
+     * meanwhile; deletion ({@code FOR UPDATE}) waits, so it cannot mark the source while an apply is writing its
+     * decisions.
      */
-    Uni<String> holdSource(SqlClient client, long sourceId) {
-        return client.preparedQuery("SELECT status FROM sources WHERE id = $1 FOR KEY SHARE")
+    Uni<Held> holdSource(SqlClient client, long sourceId) {
+        return client.preparedQuery("SELECT status, settings_version FROM sources WHERE id = $1 FOR KEY SHARE")
                 .execute(Tuple.of(sourceId))
-                .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
+                .map(rows -> {
+                    if (rows.size() == 0) {
+                        return null;
+                    }
+                    var row = rows.iterator().next();
+                    return new Held(row.getString(0), row.getLong(1));
+                });
     }
 
     /**
@@ -84,6 +95,39 @@ class ImportRepository {
                 : "expires_at = now() + " + grace.toSeconds() + " * interval '1 second'";
         return client.preparedQuery("UPDATE decisions d SET " + change + ", updated_at = now()"
                         + " WHERE d.source_id = $1 AND d.ended_at IS NULL AND d.expires_at IS NULL"
+                        + " AND NOT EXISTS (SELECT 1 FROM import_staging s WHERE s.value = d.value)")
+                .execute(Tuple.of(sourceId)).map(RowSet::rowCount);
+    }
+
+    /** The source's jail changed: its open decisions take the new one. Returns how many. */
+    Uni<Integer> updateJail(SqlClient client, long sourceId, String jail) {
+        return client.preparedQuery("UPDATE decisions SET jail = $2, updated_at = now() WHERE source_id = $1"
+                        + " AND ended_at IS NULL AND jail IS DISTINCT FROM $2")
+                .execute(Tuple.of(sourceId, jail)).map(RowSet::rowCount);
+    }
+
+    /**
+     * Open decisions of the source that a protected range covers (the range was added since they were applied):
+     * ended at once, without the grace period an entry dropped from the list gets. Returns how many.
+     */
+    Uni<Integer> endProtected(SqlClient client, long sourceId, String[] protectedRanges) {
+        return client.preparedQuery("UPDATE decisions SET ended_at = now(), end_reason = 'removed_from_list',"
+                        + " updated_at = now() WHERE source_id = $1 AND ended_at IS NULL AND value && ANY($2::text[]::cidr[])")
+                .execute(Tuple.of(sourceId, protectedRanges)).map(RowSet::rowCount);
+    }
+
+    /**
+     * The source's ban duration changed: entries already in their grace period (dropped by the list, not listed
+     * again) get at most the new duration from now, or end at once when entries are now unbanned on removal.
+     * A grace period under way is never lengthened. Returns how many changed.
+     */
+    Uni<Integer> shortenGrace(SqlClient client, long sourceId, Duration grace) {
+        String change = grace == null
+                ? "ended_at = now(), end_reason = 'removed_from_list'"
+                : "expires_at = now() + " + grace.toSeconds() + " * interval '1 second'";
+        String longer = grace == null ? "" : " AND d.expires_at > now() + " + grace.toSeconds() + " * interval '1 second'";
+        return client.preparedQuery("UPDATE decisions d SET " + change + ", updated_at = now()"
+                        + " WHERE d.source_id = $1 AND d.ended_at IS NULL AND d.expires_at IS NOT NULL" + longer
                         + " AND NOT EXISTS (SELECT 1 FROM import_staging s WHERE s.value = d.value)")
                 .execute(Tuple.of(sourceId)).map(RowSet::rowCount);
     }

@@ -49,6 +49,7 @@ public class ImportRunner {
     private final String instance;
     private final String lockTimeout;
     private final ExecutorService executor;
+    private final SettingsFingerprint fingerprints;
     /** Sources this replica is running or has queued, so that its own scheduler does not queue them twice. */
     private final Set<Long> local = ConcurrentHashMap.newKeySet();
 
@@ -64,6 +65,7 @@ public class ImportRunner {
         this.config = config.sources();
         this.instance = config.instance().orElseGet(ImportRunner::hostName);
         this.lockTimeout = config.database().lockTimeout().toMillis() + "ms";
+        this.fingerprints = new SettingsFingerprint(config.protectedRanges());
         this.executor = Executors.newFixedThreadPool(2, runnable -> {
             Thread thread = new Thread(runnable, "banlist-import");
             thread.setDaemon(true);
@@ -155,15 +157,21 @@ public class ImportRunner {
         }
     }
 
+    /**
+     * Records a skip once per due time: while a long run holds the source, every tick of every other replica
+     * finds it due and locked, and only the first of them writes a run row and counts it.
+     */
     private void skippedLocked(long sourceId) {
         SourceRepository.SourceRow source = await(database.read("source.get", conn -> sources.find(conn, sourceId)));
         if (source == null) {
             return;
         }
-        await(database.write("source.run.skip", conn -> sources.insertRun(conn, sourceId, "schedule", instance,
-                RunOutcome.SKIPPED_LOCKED).call(runId -> sources.recordSkipped(conn, sourceId, runId))));
-        metrics.skippedLocked(source.name());
-        metrics.run(source.name(), RunOutcome.SKIPPED_LOCKED, null);
+        Long runId = await(database.write("source.run.skip", conn -> sources.insertSkipped(conn, sourceId, instance)
+                .call(id -> id == null ? Uni.createFrom().voidItem() : sources.recordSkipped(conn, sourceId, id))));
+        if (runId != null) {
+            metrics.skippedLocked(source.name());
+            metrics.run(source.name(), RunOutcome.SKIPPED_LOCKED, null);
+        }
     }
 
     private Optional<AdvisoryLocks.Held> lock(long sourceId) {
@@ -177,22 +185,29 @@ public class ImportRunner {
         MDC.put("run_id", runId);
         ListParser parser = null;
         Long bytes = null;
+        Integer httpStatus = null;
         String status;
+        // Settings the last apply did not use (a new jail, ban duration, max entries or protected ranges) take
+        // effect now: fetched without validators and applied even if the body is the same.
+        String settings = fingerprints.of(source);
+        boolean settingsApplied = settings.equals(source.appliedSettings());
         try {
             await(database.write("source.run.start", conn -> sources.failInterrupted(conn, source.id(), runId)));
             // max_entries is enforced while parsing: the entry past it stops the download
             ParsedList entries = new ParsedList(source.view().maxEntries());
             ListParser listParser = new ListParser(source.format(), entries);
             parser = listParser;
-            ListFetcher.Fetched fetched = fetcher.fetch(source.view().url(), source.view().etag(),
-                    source.lastModified(), listParser::feed);
+            ListFetcher.Fetched fetched = fetcher.fetch(source.view().url(),
+                    settingsApplied ? source.view().etag() : null, settingsApplied ? source.lastModified() : null,
+                    listParser::feed);
+            httpStatus = fetched.httpStatus();
             if (fetched.notModified()) {
                 status = finishUnchanged(source, runId, RunOutcome.NOT_MODIFIED, fetched, null);
                 return;
             }
             bytes = fetched.bytes();
             listParser.finish();
-            if (fetched.sha256().equals(source.bodySha256())) {
+            if (settingsApplied && fetched.sha256().equals(source.bodySha256())) {
                 status = finishUnchanged(source, runId, RunOutcome.UNCHANGED, fetched, listParser);
                 return;
             }
@@ -209,7 +224,11 @@ public class ImportRunner {
                         + " broken upstream than an empty list)", 200, null);
             }
             await(lock.verify());
-            status = apply(lock, source, runId, entries, fetched, listParser, started);
+            status = apply(lock, source, runId, entries, fetched, listParser, started, settings, !settingsApplied);
+        } catch (Superseded superseded) {
+            status = finishSuperseded(source, runId, RunOutcome.superseded(new RunOutcome(RunOutcome.SUCCESS,
+                    httpStatus, bytes, null, null, null, null, parser == null ? null : (int) parser.invalidLines(),
+                    parser == null ? null : RunOutcome.samples(parser), null, null)));
         } catch (ImportFailure failure) {
             status = finishFailed(source, runId, failure, bytes, parser);
         } catch (DatabaseException failure) {
@@ -227,9 +246,10 @@ public class ImportRunner {
     }
 
     private String apply(AdvisoryLocks.Held lock, SourceRepository.SourceRow source, long runId, ParsedList entries,
-            ListFetcher.Fetched fetched, ListParser parser, long started) {
+            ListFetcher.Fetched fetched, ListParser parser, long started, String settings, boolean settingsChanged) {
         int chunk = config.applyChunkSize();
-        int[] changes = new int[2];
+        // added, removed, and (when the settings changed) decisions given the new jail, grace or protection
+        int[] changes = new int[3];
         // When each step ended (System.nanoTime), for the log line: staged, removed, added.
         long[] at = new long[3];
         long applyStarted = System.nanoTime();
@@ -243,9 +263,12 @@ public class ImportRunner {
                     }
                 })
                 .chain(() -> imports.holdSource(conn, source.id()))
-                .invoke(status -> {
-                    if (status == null || status.equals("deleting")) {
+                .invoke(held -> {
+                    if (held == null || held.status().equals("deleting")) {
                         throw new ImportFailure(Code.SOURCE_DELETING, "The source is being deleted");
+                    }
+                    if (held.settingsVersion() != source.settingsVersion()) {
+                        throw new Superseded(); // changed during the download: apply nothing of the old view
                     }
                 })
                 .chain(() -> imports.createStaging(conn))
@@ -254,6 +277,8 @@ public class ImportRunner {
                 .invoke(() -> at[0] = System.nanoTime())
                 .chain(() -> imports.planDiff(conn))
                 .chain(() -> imports.endExpired(conn, source.id()))
+                .chain(() -> settingsChanged ? applySettings(conn, source) : Uni.createFrom().item(0))
+                .invoke(count -> changes[2] = count)
                 .chain(() -> imports.removeMissing(conn, source.id(), source.banDuration()))
                 .invoke(removed -> {
                     changes[1] = removed;
@@ -264,19 +289,43 @@ public class ImportRunner {
                     changes[0] = added;
                     at[2] = System.nanoTime();
                 })
+                // Last, and only if the settings are still those the run read: the update keeps the row locked
+                // until commit, so a settings change made during the apply either came before (and the whole
+                // apply rolls back) or waits for the commit.
+                .chain(() -> sources.recordSuccess(conn, source.id(), source.settingsVersion(), runId, entries.size(),
+                        fetched.etag(), fetched.lastModified(), fetched.sha256(), settings))
+                .invoke(recorded -> {
+                    if (!recorded) {
+                        throw new Superseded();
+                    }
+                })
                 .chain(() -> sources.finishRun(conn, runId, new RunOutcome(RunOutcome.SUCCESS, fetched.httpStatus(),
                         fetched.bytes(), entries.size(), changes[0], changes[1], entries.protectedCount(),
-                        (int) parser.invalidLines(), RunOutcome.samples(parser), null, null)))
-                .chain(() -> sources.recordSuccess(conn, source.id(), runId, entries.size(), fetched.etag(),
-                        fetched.lastModified(), fetched.sha256()))), config.applyTimeout().multipliedBy(2));
+                        (int) parser.invalidLines(), RunOutcome.samples(parser), null, null)))),
+                config.applyTimeout().multipliedBy(2));
         long committed = System.nanoTime();
         metrics.entries(source.name(), changes[0], changes[1]);
+        if (changes[2] > 0) {
+            LOG.infof("Source %s applied its changed settings (jail, ban duration, max entries or protected ranges)"
+                    + " to %d decisions", source.name(), changes[2]);
+        }
         LOG.infof("Imported source %s: %d entries, %d added, %d removed, %d protected skipped, %d invalid lines;"
                 + " downloaded and parsed in %d ms, staged in %d ms, removed in %d ms, added in %d ms,"
                 + " committed in %d ms", source.name(), entries.size(), changes[0], changes[1],
                 entries.protectedCount(), parser.invalidLines(), millis(started, applyStarted),
                 millis(applyStarted, at[0]), millis(at[0], at[1]), millis(at[1], at[2]), millis(at[2], committed));
         return RunOutcome.SUCCESS;
+    }
+
+    /**
+     * Brings the source's open decisions in line with settings the last apply did not use: the current jail,
+     * grace periods under way no longer than the current ban duration, none inside a protected range.
+     */
+    private Uni<Integer> applySettings(io.vertx.mutiny.sqlclient.SqlClient conn, SourceRepository.SourceRow source) {
+        return imports.updateJail(conn, source.id(), source.view().jail())
+                .chain(jail -> imports.shortenGrace(conn, source.id(), source.banDuration()).map(grace -> jail + grace))
+                .chain(sum -> imports.endProtected(conn, source.id(), fingerprints.protectedCidrs())
+                        .map(ended -> sum + ended));
     }
 
     private static long millis(long from, long to) {
@@ -296,9 +345,13 @@ public class ImportRunner {
         RunOutcome outcome = new RunOutcome(status, fetched.httpStatus(), fetched.bytes(), source.view().entries(),
                 0, 0, null, parser == null ? null : (int) parser.invalidLines(),
                 parser == null ? null : RunOutcome.samples(parser), null, null);
-        await(database.write("source.run.finish", conn -> sources.finishRun(conn, runId, outcome)
-                .chain(() -> sources.recordSuccess(conn, source.id(), runId, null, fetched.etag(),
-                        fetched.lastModified(), null))));
+        boolean recorded = await(database.write("source.run.finish", conn -> sources.recordSuccess(conn, source.id(),
+                        source.settingsVersion(), runId, null, fetched.etag(), fetched.lastModified(), null, null)
+                .call(current -> recordRun(conn, source, runId, outcome, current))));
+        if (!recorded) {
+            logSuperseded(source);
+            return RunOutcome.SUPERSEDED;
+        }
         LOG.infof("Source %s is %s", source.name(), status.replace('_', ' '));
         return status;
     }
@@ -311,17 +364,55 @@ public class ImportRunner {
         int failures = source.consecutiveFailures() + 1;
         String status = goneCount >= 2 ? "gone" : "degraded";
         Duration retryIn = backoff(source, failures, failure.retryAfter());
+        boolean recorded = true;
         try {
-            await(database.write("source.run.finish", conn -> sources.finishRun(conn, runId, outcome)
-                    .chain(() -> failure.code() == Code.SOURCE_DELETING ? Uni.createFrom().voidItem()
-                            : sources.recordFailure(conn, source.id(), runId, status, failures, goneCount, retryIn))));
+            recorded = await(database.write("source.run.finish", conn -> (failure.code() == Code.SOURCE_DELETING
+                            ? Uni.createFrom().item(true)
+                            : sources.recordFailure(conn, source.id(), source.settingsVersion(), runId, status,
+                                    failures, goneCount, retryIn))
+                    .call(current -> recordRun(conn, source, runId, outcome, current))));
         } catch (RuntimeException e) {
             LOG.warnf("Could not record the failed run %d of source %s: %s", runId, source.name(), e.getMessage());
+        }
+        if (!recorded) {
+            LOG.warnf("Import of source %s failed (%s): %s", source.name(), failure.code(), failure.getMessage());
+            logSuperseded(source);
+            return RunOutcome.SUPERSEDED;
         }
         LOG.warnf("Import of source %s failed (%s): %s; source is %s%s", source.name(), failure.code(),
                 failure.getMessage(), status, status.equals("gone") ? " and no longer scheduled"
                         : ", next try in " + Durations.format(retryIn));
         return RunOutcome.FAILED;
+    }
+
+    /** An apply rolled back because the source changed under it: the run log only, and due again now. */
+    private String finishSuperseded(SourceRepository.SourceRow source, long runId, RunOutcome outcome) {
+        try {
+            await(database.write("source.run.finish", conn -> sources.finishRun(conn, runId, outcome)
+                    .call(() -> sources.markDueNow(conn, source.id()))));
+        } catch (RuntimeException e) {
+            LOG.warnf("Could not record the superseded run %d of source %s: %s", runId, source.name(), e.getMessage());
+        }
+        logSuperseded(source);
+        return RunOutcome.SUPERSEDED;
+    }
+
+    /**
+     * The run's outcome in the run log; when the source row was not written because it changed under the run,
+     * the run is marked superseded and the source due again at once.
+     */
+    private Uni<Void> recordRun(io.vertx.mutiny.sqlclient.SqlClient conn, SourceRepository.SourceRow source,
+            long runId, RunOutcome outcome, boolean current) {
+        if (current) {
+            return sources.finishRun(conn, runId, outcome);
+        }
+        return sources.finishRun(conn, runId, RunOutcome.superseded(outcome))
+                .call(() -> sources.markDueNow(conn, source.id()));
+    }
+
+    private static void logSuperseded(SourceRepository.SourceRow source) {
+        LOG.infof("Source %s changed while it was being imported (new settings, or deletion): the run recorded"
+                + " nothing on the source, which is due again now", source.name());
     }
 
     /** Exponential from the configured backoff, capped at the interval; a longer Retry-After is honoured. */
@@ -334,6 +425,13 @@ public class ImportRunner {
             delay = retryAfter.compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : retryAfter;
         }
         return delay;
+    }
+
+    /** The source's settings changed since the run read them: nothing of the run may be applied or recorded. */
+    private static final class Superseded extends RuntimeException {
+        Superseded() {
+            super("The source's settings changed during the run", null, false, false);
+        }
     }
 
     private static <T> T await(Uni<T> uni) {

@@ -16,6 +16,8 @@ record RunOutcome(String status, Integer httpStatus, Long bytes, Integer entries
     static final String UNCHANGED = "unchanged";
     static final String FAILED = "failed";
     static final String SKIPPED_LOCKED = "skipped_locked";
+    /** The source's settings changed (or its deletion began) during the run: recorded in the run log only. */
+    static final String SUPERSEDED = "superseded";
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<List<SourceRun.InvalidLineSample>> SAMPLES = new TypeReference<>() {
@@ -25,6 +27,19 @@ record RunOutcome(String status, Integer httpStatus, Long bytes, Integer entries
         return new RunOutcome(FAILED, failure.httpStatus(), bytes, null, null, null, null,
                 parser == null ? null : (int) parser.invalidLines(), parser == null ? null : samples(parser),
                 failure.code().name(), failure.getMessage());
+    }
+
+    /**
+     * The run log entry of a run whose source changed under it: what it saw, nothing applied, its own outcome
+     * (a failure's code and message) kept for the record.
+     */
+    static RunOutcome superseded(RunOutcome own) {
+        String message = "The source's settings changed (or its deletion began) during the run: nothing was applied"
+                + " or recorded on the source, which is due again now"
+                + (own.status().equals(SUCCESS) ? "" : "; the run itself was " + own.status().replace('_', ' ')
+                        + (own.message() == null ? "" : ": " + own.message()));
+        return new RunOutcome(SUPERSEDED, own.httpStatus(), own.bytes(), own.entries(), null, null,
+                own.protectedEntries(), own.invalidLines(), own.samples(), own.errorCode(), message);
     }
 
     static List<SourceRun.InvalidLineSample> samples(ListParser parser) {

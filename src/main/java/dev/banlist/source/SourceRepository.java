@@ -22,6 +22,7 @@ class SourceRepository {
             s.id, s.name, s.url, s.format, s.interval_seconds, s.enabled, s.ban_duration_seconds, s.jail,
             s.max_entries, s.labels::text AS labels, s.status, s.entries, s.etag, s.last_modified, s.body_sha256,
             s.consecutive_failures, s.consecutive_gone, s.last_success_at, s.next_run_at, s.created_at, s.updated_at,
+            s.settings_version, s.applied_settings,
             r.id AS run_id, r.status AS run_status, r.started_at AS run_started_at, r.finished_at AS run_finished_at,
             r.error_code AS run_error_code, r.message AS run_message""";
     private static final String FROM = " FROM sources s LEFT JOIN source_runs r ON r.id = s.last_run_id";
@@ -30,9 +31,15 @@ class SourceRepository {
             + " http_status, bytes, entries, added, removed, protected, invalid_lines, invalid_samples::text AS samples,"
             + " error_code, message";
 
-    /** A source row with the internal fields the importer needs. */
+    /**
+     * A source row with the internal fields the importer needs.
+     *
+     * @param settingsVersion bumped by every settings change; a run records its outcome only while it is unchanged
+     * @param appliedSettings the fingerprint of the settings the last apply used ({@link SettingsFingerprint})
+     */
     record SourceRow(Source view, SourceFormat format, Duration interval, Duration banDuration, String lastModified,
-            String bodySha256, int consecutiveFailures, int consecutiveGone) {
+            String bodySha256, int consecutiveFailures, int consecutiveGone, long settingsVersion,
+            String appliedSettings) {
 
         long id() {
             return view.id();
@@ -96,13 +103,17 @@ class SourceRepository {
                 .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString(0));
     }
 
-    /** Replaces the settings; when the upstream or its reading changed, the next run is due now and starts fresh. */
+    /**
+     * Replaces the settings and bumps their version (so that a run under way records nothing from its stale view);
+     * when the upstream or its reading changed, the next run is due now and starts fresh.
+     */
     Uni<SourceRow> update(SqlClient client, long id, SourceSpec spec, boolean refetch, boolean reactivate) {
         Tuple args = specTuple(spec).addLong(id).addBoolean(refetch).addBoolean(reactivate);
         return client.preparedQuery("""
                         WITH s AS (
                             UPDATE sources SET name = $1, url = $2, format = $3, interval_seconds = $4::bigint, enabled = $5,
                                 ban_duration_seconds = $6::bigint, jail = $7, max_entries = $8::int, labels = $9::text::jsonb,
+                                settings_version = settings_version + 1,
                                 etag = CASE WHEN $11 THEN NULL ELSE etag END,
                                 last_modified = CASE WHEN $11 THEN NULL ELSE last_modified END,
                                 body_sha256 = CASE WHEN $11 THEN NULL ELSE body_sha256 END,
@@ -185,33 +196,68 @@ class SourceRepository {
                 .replaceWithVoid();
     }
 
-    /** A successful check (applied, unchanged or not modified): the source is ok and due again after its interval. */
-    Uni<Void> recordSuccess(SqlClient client, long id, long runId, Integer entries, String etag, String lastModified,
-            String sha256) {
+    /**
+     * A successful check (applied, unchanged or not modified): the source is ok and due again after its interval.
+     * Written only if the settings the run read are still current ({@code version}) and the source is not being
+     * deleted; in a transaction the row stays locked until commit, so no settings change can slip in before it.
+     *
+     * @return whether it was written
+     */
+    Uni<Boolean> recordSuccess(SqlClient client, long id, long version, long runId, Integer entries, String etag,
+            String lastModified, String sha256, String appliedSettings) {
         return client.preparedQuery("""
                         UPDATE sources SET status = 'ok', consecutive_failures = 0, consecutive_gone = 0,
                             entries = coalesce($2, entries), etag = $3, last_modified = $4,
                             body_sha256 = coalesce($5, body_sha256), last_success_at = clock_timestamp(),
+                            applied_settings = coalesce($8, applied_settings),
                             last_run_id = $6, next_run_at = clock_timestamp() + interval_seconds * interval '1 second',
                             updated_at = now()
-                        WHERE id = $1 AND status <> 'deleting'""")
-                .execute(Tuple.from(new Object[] { id, entries, etag, lastModified, sha256, runId }))
-                .replaceWithVoid();
+                        WHERE id = $1 AND settings_version = $7 AND status <> 'deleting'""")
+                .execute(Tuple.from(new Object[] { id, entries, etag, lastModified, sha256, runId, version,
+                        appliedSettings }))
+                .map(rows -> rows.rowCount() == 1);
     }
 
-    /** A failed run: degraded (or gone), retried after {@code retryIn}. */
-    Uni<Void> recordFailure(SqlClient client, long id, long runId, String status, int failures, int gone,
-            Duration retryIn) {
+    /**
+     * A failed run: degraded (or gone), retried after {@code retryIn}; only if the settings the run read are still
+     * current and the source is not being deleted.
+     *
+     * @return whether it was written
+     */
+    Uni<Boolean> recordFailure(SqlClient client, long id, long version, long runId, String status, int failures,
+            int gone, Duration retryIn) {
         return client.preparedQuery("""
                         UPDATE sources SET status = $2, consecutive_failures = $3, consecutive_gone = $4,
                             last_run_id = $5, next_run_at = clock_timestamp() + $6 * interval '1 millisecond',
                             updated_at = now()
-                        WHERE id = $1 AND status <> 'deleting'""")
-                .execute(Tuple.from(new Object[] { id, status, failures, gone, runId, retryIn.toMillis() }))
-                .replaceWithVoid();
+                        WHERE id = $1 AND settings_version = $7 AND status <> 'deleting'""")
+                .execute(Tuple.from(new Object[] { id, status, failures, gone, runId, retryIn.toMillis(), version }))
+                .map(rows -> rows.rowCount() == 1);
     }
 
-    /** Records a run that did nothing because another replica held the source's lock. */
+    /** A run that found its source changed under it: due again at once, with its new settings. */
+    Uni<Void> markDueNow(SqlClient client, long id) {
+        return client.preparedQuery("UPDATE sources SET next_run_at = now() WHERE id = $1 AND status <> 'deleting'")
+                .execute(Tuple.of(id)).replaceWithVoid();
+    }
+
+    /**
+     * Records that a due run was skipped because another replica held the source's lock: once per due time
+     * ({@code next_run_at}), however many ticks and replicas find it locked. Returns the new run's id, or null
+     * when this due time was recorded already or the source is no longer due.
+     */
+    Uni<Long> insertSkipped(SqlClient client, long sourceId, String instance) {
+        return client.preparedQuery("""
+                        INSERT INTO source_runs (source_id, trigger, instance, status, finished_at, due_at)
+                        SELECT id, 'schedule', $2, 'skipped_locked', now(), next_run_at FROM sources
+                        WHERE id = $1 AND enabled AND status NOT IN ('gone', 'deleting') AND next_run_at <= now()
+                        ON CONFLICT (source_id, due_at) WHERE status = 'skipped_locked' DO NOTHING
+                        RETURNING id""")
+                .execute(Tuple.of(sourceId, instance))
+                .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getLong(0));
+    }
+
+    /** Makes a skipped run the source's last run if it has none yet. */
     Uni<Void> recordSkipped(SqlClient client, long id, long runId) {
         return client.preparedQuery("UPDATE sources SET last_run_id = $2 WHERE id = $1 AND last_run_id IS NULL")
                 .execute(Tuple.of(id, runId)).replaceWithVoid();
@@ -275,7 +321,7 @@ class SourceRepository {
                 lastRun, instant(row.getOffsetDateTime("created_at")), instant(row.getOffsetDateTime("updated_at")));
         return new SourceRow(view, SourceFormat.fromWire(row.getString("format")), interval, banDuration,
                 row.getString("last_modified"), row.getString("body_sha256"), row.getInteger("consecutive_failures"),
-                row.getInteger("consecutive_gone"));
+                row.getInteger("consecutive_gone"), row.getLong("settings_version"), row.getString("applied_settings"));
     }
 
     private static SourceRun toRun(Row row) {

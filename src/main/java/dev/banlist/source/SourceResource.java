@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.quarkus.security.identity.SecurityIdentity;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.Uni;
 import jakarta.annotation.security.RolesAllowed;
@@ -39,12 +40,20 @@ public class SourceResource {
     private final SourceRequests requests;
     private final ImportRunner runner;
     private final BanlistConfig config;
+    private final SecurityIdentity identity;
 
-    SourceResource(SourceService service, SourceRequests requests, ImportRunner runner, BanlistConfig config) {
+    SourceResource(SourceService service, SourceRequests requests, ImportRunner runner, BanlistConfig config,
+            SecurityIdentity identity) {
         this.service = service;
         this.requests = requests;
         this.runner = runner;
         this.config = config;
+        this.identity = identity;
+    }
+
+    /** Enforcers see source URLs (and URLs quoted in run messages) without user info and query string. */
+    private boolean redacted() {
+        return !identity.hasRole(Roles.ADMIN);
     }
 
     /** A page of the run log, newest first, and the cursor of the next page. */
@@ -67,14 +76,17 @@ public class SourceResource {
     @GET
     @RolesAllowed({ Roles.ADMIN, Roles.ENFORCER })
     public Uni<Map<String, List<Source>>> list() {
-        return service.list().map(sources -> Map.of("sources", sources));
+        boolean redact = redacted();
+        return service.list().map(sources -> Map.of("sources",
+                redact ? sources.stream().map(UrlRedaction::redact).toList() : sources));
     }
 
     @GET
     @Path("{id}")
     @RolesAllowed({ Roles.ADMIN, Roles.ENFORCER })
     public Uni<Source> get(@PathParam("id") String id) {
-        return service.get(RequestParams.id(id));
+        boolean redact = redacted();
+        return service.get(RequestParams.id(id)).map(source -> redact ? UrlRedaction.redact(source) : source);
     }
 
     @PUT
@@ -142,7 +154,9 @@ public class SourceResource {
         long sourceId = RequestParams.id(id);
         int pageSize = RequestParams.limit(limit, config.decisions().defaultPageSize(), config.decisions().maxPageSize());
         Long before = cursor == null || cursor.isBlank() ? null : KeysetCursor.decode(RUN_CURSOR, cursor);
+        boolean redact = redacted();
         return service.runs(sourceId, before, pageSize + 1)
+                .map(runs -> redact ? runs.stream().map(UrlRedaction::redact).toList() : runs)
                 .map(runs -> runs.size() > pageSize
                         ? new RunPage(runs.subList(0, pageSize), KeysetCursor.encode(RUN_CURSOR, runs.get(pageSize - 1).id()))
                         : new RunPage(runs, null));
@@ -152,6 +166,8 @@ public class SourceResource {
     @Path("{id}/runs/{runId}")
     @RolesAllowed({ Roles.ADMIN, Roles.ENFORCER })
     public Uni<SourceRun> run(@PathParam("id") String id, @PathParam("runId") String runId) {
-        return service.run(RequestParams.id(id), RequestParams.id(runId));
+        boolean redact = redacted();
+        return service.run(RequestParams.id(id), RequestParams.id(runId))
+                .map(run -> redact ? UrlRedaction.redact(run) : run);
     }
 }

@@ -84,6 +84,25 @@ class ImportLockTest {
     }
 
     @Test
+    void aSourceHeldByAnotherReplicaIsRecordedAsSkippedOncePerDueTimeNotOncePerTick() throws Exception {
+        UPSTREAM.plain("/held", Upstream.resource("feodo.ipset"));
+        long id = Sources.create("held-long", UPSTREAM.url("/held"), "plain");
+        try (Connection other = holdLock(id)) {
+            admin().contentType("application/json").body("{\"name\":\"held-long\",\"url\":\"" + UPSTREAM.url("/held")
+                    + "\",\"interval\":\"1h\",\"enabled\":true}").put("/api/v1/sources/" + id).then().statusCode(200);
+            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> TestSupport.count(
+                    "SELECT count(*) FROM source_runs WHERE status = 'skipped_locked' AND source_id = " + id) >= 1);
+            // several more ticks (one a second) find it due and locked while the other session holds it
+            Thread.sleep(4000);
+            assertEquals(1, TestSupport.count(
+                    "SELECT count(*) FROM source_runs WHERE status = 'skipped_locked' AND source_id = " + id));
+            assertEquals(1.0, metric("banlist_import_skipped_locked_total", "source=\"held-long\""));
+            assertEquals(1.0, metric("banlist_import_runs_total", "source=\"held-long\"", "status=\"skipped_locked\""));
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> "ok".equals(Sources.source(id).getString("status")));
+    }
+
+    @Test
     void aRunLeftRunningByAStoppedProcessIsMarkedInterruptedByTheNextRun() throws Exception {
         UPSTREAM.plain("/interrupted", Upstream.resource("feodo.ipset"));
         long id = Sources.create("interrupted", UPSTREAM.url("/interrupted"), "plain");

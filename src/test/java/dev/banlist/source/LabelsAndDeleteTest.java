@@ -120,6 +120,39 @@ class LabelsAndDeleteTest {
     }
 
     @Test
+    void deletionFindsEveryDecisionASourceEverMadeByIndexNotByScanningTheTable() throws Exception {
+        // ON DELETE SET NULL looks up all of the source's decisions, ended ones included
+        try (Connection c = TestSupport.jdbc(); var s = c.createStatement()) {
+            s.execute("SET enable_seqscan = off");
+            StringBuilder plan = new StringBuilder();
+            try (var rs = s.executeQuery("EXPLAIN SELECT 1 FROM decisions WHERE source_id = 424242")) {
+                while (rs.next()) {
+                    plan.append(rs.getString(1)).append('\n');
+                }
+            }
+            assertTrue(plan.toString().contains("decisions_source"), plan.toString());
+        }
+    }
+
+    @Test
+    void deletingASourceWithLongHistoryOnASessionWhoseFirstUpdateTouchedOneRowIsNotQuadratic() throws Exception {
+        long id = Sources.create("long-history", "http://lists.example.org/h", "plain");
+        try (Connection c = TestSupport.jdbc(); var s = c.createStatement()) {
+            s.execute("INSERT INTO decisions (value, type, origin, source_id, ended_at, end_reason)"
+                    + " SELECT ('198.19.0.0'::inet + g)::cidr, 'ban', 'list:long-history', " + id
+                    + ", now(), 'removed_from_list' FROM generate_series(1, 100000) g");
+            // the session's first update touches one row: the change-log trigger's join is planned for that size
+            s.execute("UPDATE decisions SET reason = 'first' WHERE id = (SELECT max(id) FROM decisions"
+                    + " WHERE source_id = " + id + ")");
+            // a nested loop over 100,000 x 100,000 rows runs for many minutes; a hash join takes seconds
+            s.execute("SET statement_timeout = '60s'");
+            s.execute("DELETE FROM sources WHERE id = " + id); // ON DELETE SET NULL on every one of them
+        }
+        assertEquals(0, TestSupport.count("SELECT count(*) FROM decisions WHERE source_id = " + id));
+        assertEquals(100000, TestSupport.count("SELECT count(*) FROM decisions WHERE origin = 'list:long-history'"));
+    }
+
+    @Test
     void aSourceLeftDeletingRefusesRunsAndLabelsAndItsDeletionCanBeFinished() throws Exception {
         UPSTREAM.plain("/half", Upstream.resource("feodo.ipset"));
         long id = Sources.create("half-deleted", UPSTREAM.url("/half"), "plain");

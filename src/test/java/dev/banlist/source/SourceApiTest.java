@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItem;
 import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.Test;
@@ -85,6 +86,34 @@ class SourceApiTest {
                 .then().statusCode(403);
         as(agent).get("/api/v1/sources").then().statusCode(403);
         io.restassured.RestAssured.given().get("/api/v1/sources").then().statusCode(401);
+    }
+
+    @Test
+    void enforcersSeeSourceUrlsWithoutTheirQueryStringInSourcesAndRunMessages() throws Exception {
+        String enforcer = TestSupport.newKey("src-redacted", "enforcer");
+        String url = "https://lists.example.org/feed.txt?key=s3cr3t-token&format=plain";
+        long id = admin().contentType("application/json").body("{\"name\":\"token-src\",\"url\":\"" + url
+                + "\",\"enabled\":false}").post("/api/v1/sources").then().statusCode(201).extract().jsonPath().getLong("id");
+        long runId = TestSupport.count("INSERT INTO source_runs (source_id, trigger, instance, status, finished_at,"
+                + " error_code, message) VALUES (" + id + ", 'manual', 'x', 'failed', now(), 'UPSTREAM_HTTP_ERROR',"
+                + " 'Redirect to an unusable URL: ftp://lists.example.org/x?key=s3cr3t-token#part') RETURNING id");
+        TestSupport.count("WITH u AS (UPDATE sources SET last_run_id = " + runId + " WHERE id = " + id
+                + " RETURNING 1) SELECT count(*) FROM u");
+
+        String redacted = "https://lists.example.org/feed.txt?redacted";
+        String message = "Redirect to an unusable URL: ftp://lists.example.org/x?redacted#redacted";
+        as(enforcer).get("/api/v1/sources/" + id).then().statusCode(200).body("url", equalTo(redacted))
+                .body("last_run.message", equalTo(message));
+        String all = as(enforcer).get("/api/v1/sources").then().statusCode(200).extract().asString();
+        assertFalse(all.contains("s3cr3t-token"), all);
+        as(enforcer).get("/api/v1/sources/" + id + "/runs").then().statusCode(200)
+                .body("runs[0].message", equalTo(message));
+        as(enforcer).get("/api/v1/sources/" + id + "/runs/" + runId).then().statusCode(200)
+                .body("message", equalTo(message));
+
+        admin().get("/api/v1/sources/" + id).then().statusCode(200).body("url", equalTo(url));
+        admin().get("/api/v1/sources/" + id + "/runs/" + runId).then().statusCode(200)
+                .body("message", org.hamcrest.Matchers.containsString("s3cr3t-token"));
     }
 
     @Test
