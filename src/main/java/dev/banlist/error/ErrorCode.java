@@ -25,7 +25,8 @@ public enum ErrorCode {
     DATABASE_MISCONFIGURED(503),
     DATABASE_RESOURCES_EXHAUSTED(503),
     DATABASE_CORRUPTED(503),
-    INDEX_LOADING(503);
+    INDEX_LOADING(503),
+    BULK_READERS_BUSY(503);
 
     private final int status;
 
