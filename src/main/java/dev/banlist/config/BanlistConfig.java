@@ -311,5 +311,27 @@ public interface BanlistConfig {
          */
         @WithDefault("100")
         int maxBouncersPerKey();
+
+        /**
+         * Bulk renderings (exports not in the cache, and other whole-set readers) running at once on this replica,
+         * each on a worker thread of their own, never on an event loop.
+         */
+        @WithDefault("2")
+        int bulkReaders();
+
+        /** Bulk renderings that may wait for a worker; more are answered {@code 503 BULK_READERS_BUSY}. */
+        @WithDefault("8")
+        int bulkQueue();
+
+        /** {@code Retry-After} of a {@code 503 BULK_READERS_BUSY}. */
+        @WithDefault("5s")
+        Duration bulkRetryAfter();
+
+        /**
+         * Rendered exports kept per replica, in bytes; an export is answered from here (and a matching
+         * {@code If-None-Match} with 304) while the index has not changed. A rendering larger than this is not kept.
+         */
+        @WithDefault("48M")
+        io.quarkus.runtime.configuration.MemorySize exportCacheSize();
     }
 }

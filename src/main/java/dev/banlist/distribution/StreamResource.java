@@ -24,8 +24,8 @@ import dev.banlist.error.ApiException;
 import dev.banlist.error.ErrorCode;
 import dev.banlist.error.RequestParams;
 import dev.banlist.error.ValidationException;
+import dev.banlist.index.IndexSnapshot;
 import dev.banlist.index.IndexSynchronizer;
-import dev.banlist.index.IndexedDecision;
 import dev.banlist.security.Roles;
 
 /**
@@ -60,7 +60,8 @@ public class StreamResource {
         Duration waitFor = wait(wait);
         metrics.pulled(security.getUserPrincipal().getName());
         if (since == null || since.isBlank()) {
-            IndexSynchronizer.View view = index.view();
+            // Frozen, not copied: microseconds here, and every snapshot reader shares the same pages.
+            IndexSynchronizer.Frozen view = index.frozen();
             if (view == null) {
                 throw new ApiException(ErrorCode.INDEX_LOADING, "The index is still loading; retry in a few seconds.");
             }
@@ -101,14 +102,16 @@ public class StreamResource {
     }
 
     /** The snapshot as JSON chunks, made as the client reads: the body is never held whole. */
-    static Multi<Buffer> snapshot(IndexSynchronizer.View view) {
-        IndexedDecision[] entries = view.entries();
+    static Multi<Buffer> snapshot(IndexSynchronizer.Frozen view) {
+        IndexSnapshot entries = view.entries();
+        long now = System.currentTimeMillis() * 1000;
         Iterable<Buffer> chunks = () -> new Iterator<>() {
             private int next = -1;
+            private boolean first = true;
 
             @Override
             public boolean hasNext() {
-                return next <= entries.length;
+                return next <= entries.slots();
             }
 
             @Override
@@ -121,17 +124,18 @@ public class StreamResource {
                     out.append("{\"cursor\":\"").append(view.cursor().encode()).append("\",\"new\":[");
                     next = 0;
                 }
-                int end = Math.min(entries.length, next + SNAPSHOT_CHUNK);
-                for (int i = next; i < end; i++) {
-                    if (i > 0) {
-                        out.append(',');
+                int written = 0;
+                for (; next < entries.slots() && written < SNAPSHOT_CHUNK; next++) {
+                    if (entries.activeAt(next, now)) {
+                        out.append(first ? "" : ",");
+                        first = false;
+                        DecisionJson.append(out, entries.decision(next));
+                        written++;
                     }
-                    DecisionJson.append(out, entries[i]);
                 }
-                next = end;
-                if (end == entries.length) {
+                if (next == entries.slots()) {
                     out.append("],\"deleted\":[],\"more\":false}");
-                    next = entries.length + 1;
+                    next = entries.slots() + 1;
                 }
                 return Buffer.buffer(out.toString());
             }

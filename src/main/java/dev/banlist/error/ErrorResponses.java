@@ -72,6 +72,12 @@ public class ErrorResponses {
     }
 
     @ServerExceptionMapper
+    public Response retryLater(RetryLaterException e, HttpServerRequest request) {
+        return Response.fromResponse(respond(request, e.code(), e.getMessage(), e.details()))
+                .header("Retry-After", Long.toString(e.retryAfterSeconds())).build();
+    }
+
+    @ServerExceptionMapper
     public Response database(DatabaseException e, HttpServerRequest request) {
         Response response = respond(request, e.code(), DATABASE_MESSAGES.get(e.code()),
                 Map.of("retryable", e.code() == ErrorCode.DATABASE_BUSY || e.code() == ErrorCode.DATABASE_TIMEOUT

@@ -198,6 +198,24 @@ public class IndexSynchronizer implements ReadFallback {
         }
     }
 
+    /** The index frozen at a batch boundary with its cursor: no copy, shared by all bulk readers. */
+    public record Frozen(IndexSnapshot entries, ChangeCursor cursor, double stalenessSeconds) {
+    }
+
+    /**
+     * The active set as {@link #view()} has it, but frozen rather than copied: taken in microseconds (so also on
+     * an event loop), and shared while the index does not change; null when the index is not loaded yet.
+     */
+    public Frozen frozen() {
+        viewLock.readLock().lock();
+        try {
+            ChangeCursor at = cursor;
+            return at == null ? null : new Frozen(index.frozen(), at, stalenessSeconds());
+        } finally {
+            viewLock.readLock().unlock();
+        }
+    }
+
     static long nowMicros() {
         return System.currentTimeMillis() * 1000;
     }

@@ -22,9 +22,4 @@ public record IndexedDecision(long id, boolean ipv6, long hi, long lo, int prefi
     public boolean activeAt(long nowMicros) {
         return expiresAtMicros > nowMicros;
     }
-
-    IndexedDecision interned(StringInterner strings) {
-        return new IndexedDecision(id, ipv6, hi, lo, prefix, strings.intern(type), strings.intern(origin),
-                strings.intern(jail), strings.intern(reason), createdAtMicros, expiresAtMicros);
-    }
 }

@@ -1,172 +1,120 @@
 package dev.banlist.index;
 
-import java.util.function.Consumer;
-
 /**
- * An open-addressing hash table from one network (two longs: the address; IPv4 uses only {@code lo}) to the
- * decisions on exactly that network: an {@link IndexedDecision}, or an array of them when several share it.
- * Linear probing with backward-shift deletion, so no tombstones pile up. Not thread-safe: the index guards it.
+ * An open-addressing hash table from a network (family, prefix length, address) to the first slot of the
+ * decisions on exactly that network in {@link Columns}; the others follow through {@link Columns#next}. The table
+ * holds only ints (slot + 1, 0 for empty): the key is read from the slot's columns. Linear probing with
+ * backward-shift deletion, so no tombstones pile up. Not thread-safe: the index guards it.
  */
 final class NetworkTable {
 
     private static final float LOAD = 0.6f;
 
-    private long[] his;
-    private long[] los;
-    private Object[] values;
+    private final Columns columns;
+    private int[] heads = new int[16];
     private int networks;
-    private int decisions;
 
-    NetworkTable() {
-        allocate(16);
+    NetworkTable(Columns columns) {
+        this.columns = columns;
     }
 
-    private void allocate(int capacity) {
-        his = new long[capacity];
-        los = new long[capacity];
-        values = new Object[capacity];
+    int networks() {
+        return networks;
     }
 
-    int decisions() {
-        return decisions;
-    }
-
-    private static int hash(long hi, long lo) {
-        long h = hi * 0x9E3779B97F4A7C15L + lo;
+    static int hash(int network, long hi, long lo) {
+        long h = (hi * 0x9E3779B97F4A7C15L + lo) * 0x9E3779B97F4A7C15L + network;
         h ^= h >>> 32;
         h *= 0xBF58476D1CE4E5B9L;
         return (int) (h ^ (h >>> 29));
     }
 
-    private int slot(long hi, long lo) {
-        int mask = values.length - 1;
-        int i = hash(hi, lo) & mask;
-        while (values[i] != null && (his[i] != hi || los[i] != lo)) {
+    private int hashOf(int slot) {
+        Columns.Page page = columns.page(slot);
+        int k = slot & Columns.PAGE_MASK;
+        return hash(page.meta[k] & Columns.NETWORK, page.hi[k], page.lo[k]);
+    }
+
+    /**
+     * The position of the network: where its head is, or the empty position where it would go. {@code network} is
+     * the meta bits of {@link Columns#NETWORK}.
+     */
+    int position(int network, long hi, long lo) {
+        int mask = heads.length - 1;
+        int i = hash(network, hi, lo) & mask;
+        while (true) {
+            int h = heads[i];
+            if (h == 0) {
+                return i;
+            }
+            Columns.Page page = columns.page(h - 1);
+            int k = (h - 1) & Columns.PAGE_MASK;
+            if (page.lo[k] == lo && page.hi[k] == hi && (page.meta[k] & Columns.NETWORK) == network) {
+                return i;
+            }
             i = (i + 1) & mask;
         }
-        return i;
     }
 
-    /** The decisions on this network: null, one {@link IndexedDecision} or an array. */
-    Object get(long hi, long lo) {
-        return values[slot(hi, lo)];
+    /** The first slot of the network at {@code position}; -1 when the position is empty. */
+    int head(int position) {
+        return heads[position] - 1;
     }
 
-    /** Adds the decision, or replaces the one with the same id on this network. */
-    void put(IndexedDecision d) {
-        if ((networks + 1) > values.length * LOAD) {
-            resize(values.length * 2);
-        }
-        int i = slot(d.hi(), d.lo());
-        Object current = values[i];
-        if (current == null) {
-            his[i] = d.hi();
-            los[i] = d.lo();
-            values[i] = d;
-            networks++;
-            decisions++;
-        } else if (current instanceof IndexedDecision one) {
-            if (one.id() == d.id()) {
-                values[i] = d;
-            } else {
-                values[i] = new IndexedDecision[] { one, d };
-                decisions++;
-            }
-        } else {
-            IndexedDecision[] many = (IndexedDecision[]) current;
-            for (int k = 0; k < many.length; k++) {
-                if (many[k].id() == d.id()) {
-                    IndexedDecision[] copy = many.clone();
-                    copy[k] = d;
-                    values[i] = copy;
-                    return;
-                }
-            }
-            IndexedDecision[] grown = java.util.Arrays.copyOf(many, many.length + 1);
-            grown[many.length] = d;
-            values[i] = grown;
-            decisions++;
-        }
+    /** The first slot on the network, or -1. */
+    int find(int network, long hi, long lo) {
+        return head(position(network, hi, lo));
     }
 
-    /** Removes the decision with this id from this network; false when it is not there. */
-    boolean remove(long hi, long lo, long id) {
-        int i = slot(hi, lo);
-        Object current = values[i];
-        if (current == null) {
-            return false;
-        }
-        if (current instanceof IndexedDecision one) {
-            if (one.id() != id) {
-                return false;
-            }
-            delete(i);
-            decisions--;
+    void setHead(int position, int slot) {
+        heads[position] = slot + 1;
+    }
+
+    /**
+     * Whether one more network fits without a resize; when not, grows the table (positions taken before are then
+     * void).
+     */
+    boolean ensureRoom() {
+        if (networks + 1 <= heads.length * LOAD) {
             return true;
         }
-        IndexedDecision[] many = (IndexedDecision[]) current;
-        for (int k = 0; k < many.length; k++) {
-            if (many[k].id() == id) {
-                if (many.length == 2) {
-                    values[i] = many[1 - k];
-                } else {
-                    IndexedDecision[] shrunk = new IndexedDecision[many.length - 1];
-                    System.arraycopy(many, 0, shrunk, 0, k);
-                    System.arraycopy(many, k + 1, shrunk, k, many.length - k - 1);
-                    values[i] = shrunk;
+        int[] old = heads;
+        heads = new int[old.length * 2];
+        int mask = heads.length - 1;
+        for (int h : old) {
+            if (h != 0) {
+                int i = hashOf(h - 1) & mask;
+                while (heads[i] != 0) {
+                    i = (i + 1) & mask;
                 }
-                decisions--;
-                return true;
+                heads[i] = h;
             }
         }
         return false;
     }
 
+    /** Puts a new network's first slot at its empty {@code position}, taken after {@link #ensureRoom}. */
+    void insert(int position, int slot) {
+        heads[position] = slot + 1;
+        networks++;
+    }
+
     /** Backward-shift deletion: moves later entries of the probe run into the gap so lookups still find them. */
-    private void delete(int gap) {
-        int mask = values.length - 1;
-        values[gap] = null;
+    void delete(int gap) {
+        int mask = heads.length - 1;
+        heads[gap] = 0;
         networks--;
         int i = (gap + 1) & mask;
-        while (values[i] != null) {
-            int home = hash(his[i], los[i]) & mask;
+        while (heads[i] != 0) {
+            int home = hashOf(heads[i] - 1) & mask;
             // The entry at i may move into the gap if its home is not in the cyclic range (gap, i].
             boolean movable = gap <= i ? (home <= gap || home > i) : (home <= gap && home > i);
             if (movable) {
-                his[gap] = his[i];
-                los[gap] = los[i];
-                values[gap] = values[i];
-                values[i] = null;
+                heads[gap] = heads[i];
+                heads[i] = 0;
                 gap = i;
             }
             i = (i + 1) & mask;
-        }
-    }
-
-    private void resize(int capacity) {
-        long[] oldHis = his;
-        long[] oldLos = los;
-        Object[] oldValues = values;
-        allocate(capacity);
-        for (int k = 0; k < oldValues.length; k++) {
-            if (oldValues[k] != null) {
-                int i = slot(oldHis[k], oldLos[k]);
-                his[i] = oldHis[k];
-                los[i] = oldLos[k];
-                values[i] = oldValues[k];
-            }
-        }
-    }
-
-    void forEach(Consumer<IndexedDecision> action) {
-        for (Object value : values) {
-            if (value instanceof IndexedDecision one) {
-                action.accept(one);
-            } else if (value != null) {
-                for (IndexedDecision d : (IndexedDecision[]) value) {
-                    action.accept(d);
-                }
-            }
         }
     }
 }

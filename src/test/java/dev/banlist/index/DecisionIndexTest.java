@@ -180,4 +180,77 @@ class DecisionIndexTest {
         assertEquals(null, failure.get());
         assertEquals(200_002, index.size());
     }
+
+    private static IndexedDecision withStrings(long id, String network, String origin, String reason) {
+        // new String: every row read from the database brings its own copy
+        return IndexedDecision.of(id, IpNetwork.parse(network), new String("ban"), new String(origin), null,
+                new String(reason), NOW, LATER);
+    }
+
+    @Test
+    void theInternerForgetsStringsThatNoDecisionHoldsAnyMore() {
+        DecisionIndex index = new DecisionIndex();
+        List<IndexedDecision> added = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            added.add(withStrings(i + 1, "192.0.2." + i % 250, "origin-" + i % 100, "reason " + i));
+        }
+        index.apply(added, List.of());
+        assertEquals(1 + 100 + 300, index.internedStrings(), "ban, 100 origins, 300 reasons");
+        IndexedDecision[] held = index.snapshot(NOW);
+        assertTrue(java.util.Arrays.stream(held).filter(d -> d.origin().equals("origin-7"))
+                .map(IndexedDecision::origin).distinct().count() == 1);
+        assertTrue(java.util.Arrays.stream(held).filter(d -> d.origin().equals("origin-7"))
+                .allMatch(d -> d.origin() == held[7].origin()), "equal strings are one object");
+
+        // An extension with a new reason lets the old reason go.
+        index.apply(List.of(withStrings(1, "192.0.2.0", "origin-0", "extended")), List.of());
+        assertEquals(1 + 100 + 300, index.internedStrings(), "'reason 0' went, 'extended' came");
+
+        List<DecisionIndex.Removal> removals = new ArrayList<>();
+        for (IndexedDecision d : added) {
+            removals.add(new DecisionIndex.Removal(d.id(), d.network()));
+        }
+        index.apply(List.of(), removals.subList(0, 200));
+        assertEquals(1 + 100 + 100, index.internedStrings(), "the origins of the 100 left, and their reasons");
+        index.apply(List.of(), removals.subList(200, 300));
+        assertEquals(0, index.internedStrings(), "an index emptied of its decisions holds no string");
+        assertEquals(0, index.size());
+    }
+
+    @Test
+    void aFrozenSnapshotNeverChangesWhileTheIndexGoesOnAndIsSharedWhileNothingChanges() {
+        DecisionIndex index = new DecisionIndex();
+        List<IndexedDecision> first = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            first.add(d(i + 1, "10." + (i >> 8 & 255) + "." + (i & 255) + ".0/24"));
+        }
+        index.apply(first, List.of());
+        IndexSnapshot frozen = index.frozen();
+        assertTrue(frozen == index.frozen(), "no change since: the same snapshot");
+
+        List<DecisionIndex.Removal> removals = new ArrayList<>();
+        List<IndexedDecision> upserts = new ArrayList<>();
+        for (int i = 0; i < 10_000; i += 2) {
+            removals.add(new DecisionIndex.Removal(i + 1, first.get(i).network()));
+            upserts.add(d(20_000 + i, "2001:db8:" + Integer.toHexString(i) + "::/48"));
+            upserts.add(d(i + 2, first.get(i + 1).network().toString(), LATER + 5));
+        }
+        index.apply(upserts, removals);
+
+        Map<Long, IndexedDecision> seen = new HashMap<>();
+        frozen.forEach(NOW, e -> seen.put(e.id(), e));
+        assertEquals(10_000, seen.size(), "the snapshot still holds exactly the first batch");
+        for (IndexedDecision d : first) {
+            assertEquals(d, seen.get(d.id()));
+        }
+        IndexSnapshot later = index.frozen();
+        assertTrue(later != frozen);
+        Map<Long, IndexedDecision> now = new HashMap<>();
+        later.forEach(NOW, e -> now.put(e.id(), e));
+        assertEquals(10_000, now.size());
+        assertEquals(LATER + 5, now.get(2L).expiresAtMicros());
+        assertEquals(null, now.get(1L));
+        assertEquals(List.of(24_096L), ids(index.within(IpNetwork.parse("2001:db8:1000::/47"), NOW)));
+        assertEquals(List.of(24_096L), ids(index.covering(IpNetwork.parse("2001:db8:1000::1"), NOW)));
+    }
 }

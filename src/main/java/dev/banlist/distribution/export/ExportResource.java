@@ -4,11 +4,11 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 import io.smallrye.mutiny.Multi;
 import io.vertx.mutiny.core.buffer.Buffer;
@@ -17,6 +17,7 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.QueryParam;
+import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestMulti;
 
 import dev.banlist.distribution.DistributionMetrics;
@@ -25,7 +26,6 @@ import dev.banlist.error.ErrorCode;
 import dev.banlist.error.RequestParams;
 import dev.banlist.error.ValidationException;
 import dev.banlist.index.IndexSynchronizer;
-import dev.banlist.index.IndexedDecision;
 import dev.banlist.net.IpNetwork;
 import dev.banlist.security.Roles;
 
@@ -40,12 +40,15 @@ public class ExportResource {
     public static final String TOTAL_HEADER = "X-Banlist-Total";
     public static final String TRUNCATED_HEADER = "X-Banlist-Truncated";
     private static final int MAX_LIMIT = 10_000_000;
+    private static final Logger LOG = Logger.getLogger(ExportResource.class);
 
     private final IndexSynchronizer index;
+    private final ExportService exports;
     private final DistributionMetrics metrics;
 
-    ExportResource(IndexSynchronizer index, DistributionMetrics metrics) {
+    ExportResource(IndexSynchronizer index, ExportService exports, DistributionMetrics metrics) {
         this.index = index;
+        this.exports = exports;
         this.metrics = metrics;
     }
 
@@ -67,49 +70,66 @@ public class ExportResource {
         if (!ExportRenderer.validSetName(setName)) {
             throw ValidationException.of("name", "must start with a letter and hold at most 21 letters, digits or _");
         }
-        IndexSynchronizer.View view = index.view();
-        if (view == null) {
-            throw new ApiException(ErrorCode.INDEX_LOADING, "The index is still loading; retry in a few seconds.");
+        ExportService.Request request = new ExportService.Request(exportFormat, families, merge, cap, decisionType, setName);
+        String formatName = exportFormat.id();
+        // Everything from here runs off the event loop, or is a cache lookup.
+        return RestMulti.fromUniResponse(exports.export(request)
+                        .map(rendered -> reply(exportFormat, rendered, matches(ifNoneMatch, rendered.etag())))
+                        .onFailure().recoverWithItem(ExportResource::failed),
+                Reply::body, Reply::headers, Reply::status);
+    }
+
+    /** What the response becomes once the rendering is there: an asynchronous RestMulti takes it in three parts. */
+    private record Reply(int status, Map<String, List<String>> headers, Multi<Buffer> body) {
+    }
+
+    private Reply reply(ExportFormat format, ExportService.Rendered rendered, boolean notModified) {
+        return notModified ? new Reply(304, headers(format, rendered, true), notModified(format.id()))
+                : new Reply(200, headers(format, rendered, false), body(format, rendered));
+    }
+
+    /**
+     * A rendering that failed after the request was accepted. The response has not started, but an asynchronous
+     * RestMulti does not reach the exception mappers, so the error body is written here.
+     */
+    private static Reply failed(Throwable failure) {
+        ErrorCode code = failure instanceof ApiException api ? api.code() : ErrorCode.INTERNAL_ERROR;
+        if (code == ErrorCode.INTERNAL_ERROR) {
+            LOG.error("Rendering an export failed", failure);
         }
-        List<ExportEntry> entries = new ArrayList<>(view.entries().length);
-        for (IndexedDecision e : view.entries()) {
-            if (e.type().equals(decisionType) && (families.equals("all") || e.ipv6() == families.equals("ipv6"))) {
-                entries.add(new ExportEntry(e.network(), !e.origin().startsWith("list:")));
+        String body = "{\"error_code\":\"" + code.name() + "\",\"message\":\""
+                + (code == ErrorCode.INTERNAL_ERROR ? "The export could not be rendered." : "The export is unavailable; retry shortly.")
+                + "\",\"details\":{},\"request_id\":null}";
+        return new Reply(code.status(), Map.of("Content-Type", List.of("application/json")),
+                Multi.createFrom().item(Buffer.buffer(body)));
+    }
+
+    private Multi<Buffer> notModified(String formatName) {
+        metrics.exported(formatName, "304", 0);
+        return Multi.createFrom().empty();
+    }
+
+    private Multi<Buffer> body(ExportFormat format, ExportService.Rendered rendered) {
+        // An asynchronous RestMulti writes each item as it is (the synchronous one would add a line feed after each,
+        // and a resource without @Produces gets no JSON array framing): the body is byte for byte the rendering.
+        String formatName = format.id();
+        return Multi.createFrom().iterable(rendered.chunks())
+                .map(chunk -> Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(chunk)))
+                .onCompletion().invoke(() -> metrics.exported(formatName, "200", rendered.bytes()));
+    }
+
+    private Map<String, List<String>> headers(ExportFormat format, ExportService.Rendered rendered, boolean notModified) {
+        Map<String, List<String>> headers = new HashMap<>();
+        headers.put("ETag", List.of(rendered.etag()));
+        headers.put(IndexSynchronizer.STALENESS_HEADER, List.of(IndexSynchronizer.staleness(index.stalenessSeconds())));
+        if (!notModified) {
+            headers.put("Content-Type", List.of(format.contentType()));
+            headers.put(TRUNCATED_HEADER, List.of(Boolean.toString(rendered.cut())));
+            if (rendered.cut()) {
+                headers.put(TOTAL_HEADER, List.of(Integer.toString(rendered.total())));
             }
         }
-        List<ExportEntry> networks = merge ? NetworkAggregator.aggregate(entries) : NetworkAggregator.sortAndDedupe(entries);
-        // The allowlist (a later feature) is cut out here with NetworkAggregator.subtract.
-        ExportLimit.Limited limited = ExportLimit.apply(networks, cap);
-        String etag = etag(exportFormat, families, merge, cap, decisionType, setName, limited.entries());
-        String formatName = exportFormat.name().toLowerCase(Locale.ROOT);
-        String staleness = IndexSynchronizer.staleness(view.stalenessSeconds());
-        if (matches(ifNoneMatch, etag)) {
-            metrics.exported(formatName, "304", 0);
-            return RestMulti.fromMultiData(Multi.createFrom().<Buffer>empty())
-                    .status(304).header("ETag", etag).header(IndexSynchronizer.STALENESS_HEADER, staleness).build();
-        }
-        Iterator<byte[]> chunks = ExportRenderer.render(exportFormat, setName, limited.entries());
-        long[] bytes = new long[1];
-        // RESTEasy ends every streamed item with a line feed; text chunks end with one of their own, so it is
-        // taken off here and the body comes out byte for byte as rendered. (JSON chunks end between elements,
-        // where a line feed is only whitespace.)
-        boolean lines = exportFormat != ExportFormat.JSON;
-        Multi<Buffer> body = Multi.createFrom().<byte[]>iterable(() -> chunks)
-                .map(chunk -> lines && chunk.length > 0 && chunk[chunk.length - 1] == '\n'
-                        ? Buffer.buffer(io.netty.buffer.Unpooled.wrappedBuffer(chunk, 0, chunk.length - 1))
-                        : Buffer.buffer(chunk))
-                .invoke(b -> bytes[0] += b.length())
-                .onCompletion().invoke(() -> metrics.exported(formatName, "200", bytes[0]));
-        var response = RestMulti.fromMultiData(body)
-                .encodeAsJsonArray(false)
-                .header("Content-Type", exportFormat.contentType())
-                .header("ETag", etag)
-                .header(IndexSynchronizer.STALENESS_HEADER, staleness)
-                .header(TRUNCATED_HEADER, Boolean.toString(limited.cut()));
-        if (limited.cut()) {
-            response.header(TOTAL_HEADER, Integer.toString(limited.total()));
-        }
-        return response.build();
+        return headers;
     }
 
     private static ExportFormat format(String format) {

@@ -46,8 +46,12 @@ public final class NetworkAggregator {
      * network overlaps it.
      */
     public static List<ExportEntry> aggregate(List<ExportEntry> entries) {
-        Families families = Families.of(entries);
-        List<ExportEntry> out = new ArrayList<>(Math.max(16, entries.size() / 2));
+        return aggregate(Families.of(entries));
+    }
+
+    /** {@link #aggregate(List)} of networks already in primitive arrays, {@link Families#sorted sorted}. */
+    static List<ExportEntry> aggregate(Families families) {
+        List<ExportEntry> out = new ArrayList<>(Math.max(16, families.size() / 2));
         ManualRanges manual = new ManualRanges();
         long[] v4 = families.v4;
         int n = families.v4Count;
@@ -125,8 +129,12 @@ public final class NetworkAggregator {
      * networks stay as they are.
      */
     public static List<ExportEntry> sortAndDedupe(List<ExportEntry> entries) {
-        Families families = Families.of(entries);
-        List<ExportEntry> out = new ArrayList<>(entries.size());
+        return sortAndDedupe(Families.of(entries));
+    }
+
+    /** {@link #sortAndDedupe(List)} of networks already in primitive arrays, {@link Families#sorted sorted}. */
+    static List<ExportEntry> sortAndDedupe(Families families) {
+        List<ExportEntry> out = new ArrayList<>(families.size());
         long[] v4 = families.v4;
         for (int i = 0, n = families.v4Count; i < n; ) {
             long key = v4[i];
@@ -310,40 +318,57 @@ public final class NetworkAggregator {
      * The networks split by family and sorted. IPv4 key: address in bits 7-38, prefix in bits 1-6, manual in bit 0,
      * so that sorting the keys sorts by address, then prefix. IPv6 meta: prefix shifted left by one, manual in bit 0.
      */
-    private static final class Families {
+    static final class Families {
         long[] v4;
         int v4Count;
-        long[] v6Hi;
-        long[] v6Lo;
-        int[] v6Meta;
+        long[] v6Hi = new long[16];
+        long[] v6Lo = new long[16];
+        int[] v6Meta = new int[16];
         int v6Count;
 
+        /** Room for {@code v4Capacity} IPv4 networks before a resize. */
+        Families(int v4Capacity) {
+            v4 = new long[Math.max(16, v4Capacity)];
+        }
+
         static Families of(List<ExportEntry> entries) {
-            Families f = new Families();
-            f.v4 = new long[entries.size()];
-            f.v6Hi = new long[16];
-            f.v6Lo = new long[16];
-            f.v6Meta = new int[16];
+            Families f = new Families(entries.size());
             for (ExportEntry e : entries) {
                 IpNetwork net = e.network();
-                int manual = e.manual() ? 1 : 0;
-                if (net.ipv6()) {
-                    int i = f.v6Count++;
-                    if (i == f.v6Hi.length) {
-                        f.v6Hi = Arrays.copyOf(f.v6Hi, i * 2);
-                        f.v6Lo = Arrays.copyOf(f.v6Lo, i * 2);
-                        f.v6Meta = Arrays.copyOf(f.v6Meta, i * 2);
-                    }
-                    f.v6Hi[i] = net.hi();
-                    f.v6Lo[i] = net.lo();
-                    f.v6Meta[i] = net.prefix() << 1 | manual;
-                } else {
-                    f.v4[f.v4Count++] = net.lo() << 7 | (long) net.prefix() << 1 | manual;
-                }
+                f.add(net.ipv6(), net.hi(), net.lo(), net.prefix(), e.manual());
             }
-            Arrays.sort(f.v4, 0, f.v4Count);
-            sort128(f.v6Hi, f.v6Lo, f.v6Meta, f.v6Count);
-            return f;
+            return f.sorted();
+        }
+
+        /** Adds a network (host bits zero); {@link #sorted} once all are in. */
+        void add(boolean ipv6, long hi, long lo, int prefix, boolean manual) {
+            int flag = manual ? 1 : 0;
+            if (ipv6) {
+                int i = v6Count++;
+                if (i == v6Hi.length) {
+                    v6Hi = Arrays.copyOf(v6Hi, i * 2);
+                    v6Lo = Arrays.copyOf(v6Lo, i * 2);
+                    v6Meta = Arrays.copyOf(v6Meta, i * 2);
+                }
+                v6Hi[i] = hi;
+                v6Lo[i] = lo;
+                v6Meta[i] = prefix << 1 | flag;
+            } else {
+                if (v4Count == v4.length) {
+                    v4 = Arrays.copyOf(v4, v4Count + (v4Count >> 1));
+                }
+                v4[v4Count++] = lo << 7 | (long) prefix << 1 | flag;
+            }
+        }
+
+        Families sorted() {
+            Arrays.sort(v4, 0, v4Count);
+            sort128(v6Hi, v6Lo, v6Meta, v6Count);
+            return this;
+        }
+
+        int size() {
+            return v4Count + v6Count;
         }
     }
 
