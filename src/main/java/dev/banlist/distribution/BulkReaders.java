@@ -52,6 +52,11 @@ public class BulkReaders {
                 .description("Bulk renderings waiting for a worker on this replica").register(registry);
     }
 
+    /** Bulk work running on a worker. */
+    public int active() {
+        return workers.getActiveCount();
+    }
+
     /** Bulk work waiting for a worker. */
     public int queued() {
         return workers.getQueue().size();

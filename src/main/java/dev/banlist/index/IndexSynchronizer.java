@@ -118,10 +118,6 @@ public class IndexSynchronizer implements ReadFallback {
                 .register(registry);
     }
 
-    /** A consistent copy of the active entries and the change-log position they correspond to. */
-    public record View(IndexedDecision[] entries, ChangeCursor cursor, double stalenessSeconds) {
-    }
-
     private record Waiter(long target, UniEmitter<? super Void> emitter) {
     }
 
@@ -187,23 +183,13 @@ public class IndexSynchronizer implements ReadFallback {
         return loaded() ? index.within(network, nowMicros()) : null;
     }
 
-    /** Every active entry with its cursor; null when the index is not loaded yet. */
-    public View view() {
-        viewLock.readLock().lock();
-        try {
-            ChangeCursor at = cursor;
-            return at == null ? null : new View(index.snapshot(nowMicros()), at, stalenessSeconds());
-        } finally {
-            viewLock.readLock().unlock();
-        }
-    }
 
     /** The index frozen at a batch boundary with its cursor: no copy, shared by all bulk readers. */
     public record Frozen(IndexSnapshot entries, ChangeCursor cursor, double stalenessSeconds) {
     }
 
     /**
-     * The active set as {@link #view()} has it, but frozen rather than copied: taken in microseconds (so also on
+     * The active set with its change-log position, frozen rather than copied: taken in microseconds (so also on
      * an event loop), and shared while the index does not change; null when the index is not loaded yet.
      */
     public Frozen frozen() {

@@ -22,6 +22,7 @@ import dev.banlist.error.ErrorResponses;
 import dev.banlist.error.RequestParams;
 import dev.banlist.error.ValidationException;
 import dev.banlist.index.IndexSynchronizer;
+import dev.banlist.index.IndexSnapshot;
 import dev.banlist.index.IndexedDecision;
 import dev.banlist.net.IpNetwork;
 import dev.banlist.security.ApiKeyRegistry;
@@ -153,29 +154,23 @@ public class CrowdSecLookupRoute {
         };
         HttpServerResponse response = rc.response();
         response.closeHandler(closed -> release.run());
-        // Copying the index's entries is bulk work: never on the event loop.
-        rc.vertx().<IndexSynchronizer.View>executeBlocking(index::view, false).onComplete(viewed -> {
-            if (response.closed()) {
-                release.run();
-                return;
-            }
-            if (viewed.failed() || viewed.result() == null) {
-                release.run();
-                errors.write(rc, viewed.failed() ? viewed.cause() : loading());
-                return;
-            }
-            IndexSynchronizer.View view = viewed.result();
-            response.setChunked(true).putHeader("Content-Type", CrowdSecResource.JSON)
-                    .putHeader(IndexSynchronizer.STALENESS_HEADER, IndexSynchronizer.staleness(view.stalenessSeconds()));
-            new BulkWriter(rc, response, view.entries(), filter, release).next();
-        });
+        // The frozen index is shared, not copied (taken in microseconds); rendering it is bulk work on workers.
+        IndexSynchronizer.Frozen frozen = index.frozen();
+        if (frozen == null) {
+            release.run();
+            errors.write(rc, loading());
+            return;
+        }
+        response.setChunked(true).putHeader("Content-Type", CrowdSecResource.JSON)
+                .putHeader(IndexSynchronizer.STALENESS_HEADER, IndexSynchronizer.staleness(frozen.stalenessSeconds()));
+        new BulkWriter(rc, response, frozen.entries(), filter, release).next();
     }
 
     /** Writes the set one chunk at a time: each is rendered on a worker once the client has taken the previous one. */
     private final class BulkWriter {
         private final RoutingContext rc;
         private final HttpServerResponse response;
-        private final IndexedDecision[] entries;
+        private final IndexSnapshot entries;
         private final CrowdSecFilter filter;
         private final Runnable release;
         private final long now = System.currentTimeMillis() * 1000;
@@ -183,7 +178,7 @@ public class CrowdSecLookupRoute {
         private boolean wrote;
         private long bytes;
 
-        BulkWriter(RoutingContext rc, HttpServerResponse response, IndexedDecision[] entries, CrowdSecFilter filter,
+        BulkWriter(RoutingContext rc, HttpServerResponse response, IndexSnapshot entries, CrowdSecFilter filter,
                 Runnable release) {
             this.rc = rc;
             this.response = response;
@@ -205,7 +200,7 @@ public class CrowdSecLookupRoute {
                 }
                 Buffer chunk = rendered.result();
                 bytes += chunk.length();
-                if (next >= entries.length) {
+                if (next >= entries.slots()) {
                     response.end(chunk);
                     release.run();
                     metrics.streamed("crowdsec", "lookup", bytes);
@@ -225,16 +220,19 @@ public class CrowdSecLookupRoute {
         /** The next chunk; the last one closes the array (or is the JSON null when nothing matched). */
         private Buffer render() {
             StringBuilder out = new StringBuilder(CHUNK * 160);
-            for (int written = 0; next < entries.length && written < CHUNK; next++) {
-                IndexedDecision e = entries[next];
-                if (e.activeAt(now) && filter.test(e)) {
+            for (int written = 0; next < entries.slots() && written < CHUNK; next++) {
+                if (!entries.activeAt(next, now)) {
+                    continue;
+                }
+                IndexedDecision e = entries.decision(next);
+                if (filter.test(e)) {
                     out.append(wrote ? ',' : '[');
                     wrote = true;
                     CrowdSecDecisions.append(out, e, now, permanent);
                     written++;
                 }
             }
-            if (next >= entries.length) {
+            if (next >= entries.slots()) {
                 if (!wrote) {
                     return NULL.copy();
                 }

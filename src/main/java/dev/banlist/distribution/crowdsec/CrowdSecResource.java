@@ -31,6 +31,7 @@ import dev.banlist.distribution.DistributionMetrics;
 import dev.banlist.error.ApiException;
 import dev.banlist.error.ErrorCode;
 import dev.banlist.error.RequestParams;
+import dev.banlist.index.IndexSnapshot;
 import dev.banlist.index.IndexSynchronizer;
 import dev.banlist.index.IndexedDecision;
 import dev.banlist.persistence.Database;
@@ -128,12 +129,14 @@ public class CrowdSecResource {
     }
 
     private Multi<Buffer> snapshot(CrowdSecFilter filter, BouncerIdentity bouncer) {
-        IndexSynchronizer.View view = index.view();
+        IndexSynchronizer.Frozen view = index.frozen();
         if (view == null) {
             throw new ApiException(ErrorCode.INDEX_LOADING, "The index is still loading; retry in a few seconds.");
         }
-        IndexedDecision[] entries = view.entries();
+        // The frozen index is shared, not copied; one decision at a time is materialised as it is written.
+        IndexSnapshot entries = view.entries();
         Instant now = Instant.now();
+        long nowMicros = now.toEpochMilli() * 1000;
         boolean[] wrote = new boolean[1];
         // Filtered and written a chunk at a time as the client reads: no list of a million decisions is built.
         Iterable<Buffer> added = () -> new Iterator<>() {
@@ -141,7 +144,7 @@ public class CrowdSecResource {
 
             @Override
             public boolean hasNext() {
-                return next < entries.length;
+                return next < entries.slots();
             }
 
             @Override
@@ -150,8 +153,11 @@ public class CrowdSecResource {
                     throw new NoSuchElementException();
                 }
                 StringBuilder out = new StringBuilder(CHUNK * 160);
-                for (int written = 0; next < entries.length && written < CHUNK; next++) {
-                    Decision d = IndexSynchronizer.decision(entries[next]);
+                for (int written = 0; next < entries.slots() && written < CHUNK; next++) {
+                    if (!entries.activeAt(next, nowMicros)) {
+                        continue;
+                    }
+                    Decision d = IndexSynchronizer.decision(entries.decision(next));
                     if (filter.test(d)) {
                         out.append(wrote[0] ? ',' : '[');
                         wrote[0] = true;

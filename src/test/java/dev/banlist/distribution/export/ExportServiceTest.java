@@ -70,6 +70,8 @@ class ExportServiceTest {
     @Test
     void concurrentIdenticalExportsShareOneRenderingAndBulkReadersBeyondTheQueueGet503WithRetryAfter() throws Exception {
         ban("198.18.240.9");
+        // Renderings of earlier requests (other classes share this application) finish before the workers fill.
+        Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> bulk.active() == 0 && bulk.queued() == 0);
         CountDownLatch release = new CountDownLatch(1);
         List<CompletableFuture<Void>> blockers = new ArrayList<>();
         try {
