@@ -26,7 +26,7 @@ import dev.banlist.support.TestSupport;
 class CursorExpiryTest {
 
     private static final String HELD_CHANGES = "SELECT count(*) FROM decision_changes c JOIN decisions d ON d.id = c.decision_id"
-            + " WHERE d.value = '203.0.113.101' AND c.changed_at < now() - interval '4 seconds'";
+            + " WHERE d.value = '198.18.91.101' AND c.changed_at < now() - interval '4 seconds'";
 
     @Test
     void aTransactionOpenLongerThanTheRetentionNeitherExpiresFreshCursorsNorReloadsTheIndex() throws Exception {
@@ -39,7 +39,7 @@ class CursorExpiryTest {
             long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
             String cursor = first;
             while (System.nanoTime() < until) {
-                StreamTest.ban("203.0.113.101", ",\"duration\":\"1h\"");
+                StreamTest.ban("198.18.91.101", ",\"duration\":\"1h\"");
                 String fresh = admin().get("/api/v1/stream").then().statusCode(200).extract().path("cursor");
                 admin().queryParam("since", fresh).get("/api/v1/stream").then().statusCode(200);
                 cursor = admin().queryParam("since", cursor).get("/api/v1/stream").then().statusCode(200)

@@ -65,13 +65,13 @@ class LongPollTest {
         int retryAfter = Integer.parseInt(over.headers().firstValue("Retry-After").orElseThrow());
         assertTrue(retryAfter >= 1 && retryAfter <= 5, "Retry-After " + retryAfter);
 
-        StreamTest.ban("203.0.113.121", ",\"duration\":\"1h\"");
+        StreamTest.ban("198.18.91.121", ",\"duration\":\"1h\"");
         CompletableFuture.allOf(polls.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
         for (CompletableFuture<HttpResponse<String>> poll : polls) {
             HttpResponse<String> response = poll.get();
             assertEquals(200, response.statusCode(), response.body());
             List<String> values = JsonPath.from(response.body()).getList("new.value", String.class);
-            assertEquals(1, values.stream().filter("203.0.113.121"::equals).count(), response.body());
+            assertEquals(1, values.stream().filter("198.18.91.121"::equals).count(), response.body());
         }
         assertEquals(reads, metric("banlist_stream_database_reads_total"),
                 "the waiters were answered from the changes the index read, not each from the database");

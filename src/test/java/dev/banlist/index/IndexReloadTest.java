@@ -47,7 +47,7 @@ class IndexReloadTest {
     void anExpiredCursorReloadsTheIndexBesideTheOldOneAlsoWithTheDatabaseDown() throws Exception {
         assumeTrue(System.getProperty(EmbeddedPostgresServer.PORT_PROPERTY) != null,
                 "needs the embedded PostgreSQL, which this test stops and starts");
-        banned("203.0.113.111");
+        banned("198.18.91.111");
         double loads = metric("banlist_index_loads_total");
         String purged;
         try (Connection c = TestSupport.jdbc(); Statement s = c.createStatement()) {
@@ -60,10 +60,10 @@ class IndexReloadTest {
         }
         try {
             await().atMost(Duration.ofSeconds(20)).until(() -> metric("banlist_index_loads_total") >= loads + 2);
-            servesThroughout(Duration.ofSeconds(4), "203.0.113.111");
+            servesThroughout(Duration.ofSeconds(4), "198.18.91.111");
             EmbeddedPostgresServer.stop();
             try {
-                servesThroughout(Duration.ofSeconds(4), "203.0.113.111");
+                servesThroughout(Duration.ofSeconds(4), "198.18.91.111");
             } finally {
                 EmbeddedPostgresServer.restart();
             }

@@ -65,9 +65,9 @@ class ListenerCheckTest {
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
                 .until(() -> listener() > 0 && listener() != terminated);
         try (Connection c = TestSupport.jdbc(); Statement s = c.createStatement()) {
-            s.execute("INSERT INTO decisions (value, type, origin, expires_at) VALUES ('203.0.113.132', 'ban', 'listener-test', now() + interval '1 hour')");
+            s.execute("INSERT INTO decisions (value, type, origin, expires_at) VALUES ('198.18.91.132', 'ban', 'listener-test', now() + interval '1 hour')");
         }
-        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> banned("203.0.113.132"));
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> banned("198.18.91.132"));
     }
 
     @Test
@@ -88,9 +88,9 @@ class ListenerCheckTest {
                 }
             });
             try (Connection c = TestSupport.jdbc(); Statement s = c.createStatement()) {
-                s.execute("INSERT INTO decisions (value, type, origin, expires_at) VALUES ('203.0.113.131', 'ban', 'listener-test', now() + interval '1 hour')");
+                s.execute("INSERT INTO decisions (value, type, origin, expires_at) VALUES ('198.18.91.131', 'ban', 'listener-test', now() + interval '1 hour')");
             }
-            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> banned("203.0.113.131"));
+            await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(250)).until(() -> banned("198.18.91.131"));
         } finally {
             signal("CONT", frozen);
             try (Connection c = TestSupport.jdbc(); Statement s = c.createStatement()) {
